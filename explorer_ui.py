@@ -1,0 +1,298 @@
+"""Shared Streamlit helpers for every page: data, models, caches and small widgets.
+
+Pages hold layout; this module holds what several pages share. TensorFlow is
+imported only inside the functions that need a network, so the home page and
+the data page open without it.
+"""
+
+import hashlib
+import os
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from siamese.config import PRESETS, TrainingConfig
+from siamese.data import MnistData, load_mnist
+
+DATA_ENVIRONMENT_VARIABLE = "SIAMESE_DATA"
+CACHE_ENVIRONMENT_VARIABLE = "SIAMESE_CACHE"
+SAME_COLOUR = "#16a34a"  # green: a right call, or a same-digit pair
+DIFFERENT_COLOUR = "#dc2626"  # red: a wrong call, or a different-digit pair
+DIGIT_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
+
+
+def page_setup(title: str, icon: str) -> MnistData:
+    """Configure the page, load the data and show the data source and model in the sidebar."""
+    st.set_page_config(page_title=f"{title} · Siamese Explorer", page_icon=icon, layout="wide")
+    data = mnist()
+    with st.sidebar:
+        st.caption(f"**Data:** {data.description}")
+        if data.source == "embedded":
+            st.caption(
+                "Offline mode: no full MNIST was found, so the app uses the 5,000 real digits that ship with it."
+            )
+        model = st.session_state.get("model")
+        st.caption(f"**Model:** {model.name if model else 'the default model (shared by everyone)'}")
+    return data
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist() -> MnistData:
+    """The data set for this server: ``$SIAMESE_DATA`` (auto, keras, embedded or a path), default auto."""
+    return load_mnist(os.environ.get(DATA_ENVIRONMENT_VARIABLE, "auto"))
+
+
+def cache_root() -> Path:
+    """Where the default model lives between restarts: ``$SIAMESE_CACHE`` or ``~/.cache/siamese-explorer``."""
+    return Path(os.environ.get(CACHE_ENVIRONMENT_VARIABLE) or Path.home() / ".cache" / "siamese-explorer")
+
+
+def data_fingerprint(data: MnistData) -> str:
+    """Short hash of the training labels and sizes: different data, different default model."""
+    digest = hashlib.sha256(data.y_train.tobytes() + str(data.x_train.shape).encode()).hexdigest()
+    return digest[:12]
+
+
+@dataclass
+class ModelEntry:
+    """A model a page can use. ``key`` is unique per model, for caches."""
+
+    name: str
+    embedding_network: object
+    config: TrainingConfig
+    threshold: float
+    history: object = None
+    origin: str = "trained"
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+# ---------------------------------------------------------------- default model
+DEFAULT_CONFIG = PRESETS["quick"]
+
+
+class DefaultModelSlot:
+    """The one default model per server: trained by the first session that needs it, then shared."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entry: ModelEntry | None = None
+        self.fraction_done = 0.0
+
+
+@st.cache_resource
+def _default_slot(fingerprint: str) -> DefaultModelSlot:
+    return DefaultModelSlot()
+
+
+def default_model_folder(data: MnistData) -> Path:
+    return cache_root() / f"default-{data_fingerprint(data)}"
+
+
+def default_model(data: MnistData) -> ModelEntry:
+    """Load the default model from disk, or train it once (with a progress bar) if it isn't there."""
+    slot = _default_slot(data_fingerprint(data))
+    if slot.entry is not None:
+        return slot.entry
+    if slot.lock.acquire(blocking=False):
+        try:
+            if slot.entry is None:
+                slot.entry = _load_or_train_default(data, slot)
+        finally:
+            slot.lock.release()
+        return slot.entry
+    return _wait_for_default(slot)
+
+
+def _wait_for_default(slot: DefaultModelSlot) -> ModelEntry:
+    bar = st.progress(0.0, text="Another session is training the default model; it will be shared with you…")
+    while slot.entry is None:
+        bar.progress(min(slot.fraction_done, 1.0), text=f"Default model: {slot.fraction_done:.0%} trained…")
+        time.sleep(0.3)
+    bar.empty()
+    return slot.entry
+
+
+def _load_or_train_default(data: MnistData, slot: DefaultModelSlot) -> ModelEntry:
+    from siamese.storage import load_model, save_result
+
+    folder = default_model_folder(data)
+    try:
+        saved = load_model(folder)
+        return ModelEntry(
+            "the default model",
+            saved.embedding_network,
+            saved.config,
+            saved.threshold,
+            saved.history,
+            origin="default",
+        )
+    except ValueError:
+        pass  # missing or corrupt: train it again
+    result = train_with_progress(DEFAULT_CONFIG, data, label="Training the default model (once per server)", slot=slot)
+    save_result(result, folder)
+    return ModelEntry(
+        "the default model",
+        result.embedding_network,
+        result.config,
+        result.threshold,
+        result.history,
+        origin="default",
+    )
+
+
+def train_with_progress(config: TrainingConfig, data: MnistData, *, label: str, slot=None):
+    """Train with a plain progress bar (for the default model; the Train page has its own view)."""
+    from siamese.training import TrainingCallback, train
+
+    bar = st.progress(0.0, text=label)
+
+    class _Bar(TrainingCallback):
+        def on_batch_end(self, progress):
+            if slot is not None:
+                slot.fraction_done = progress.fraction_done
+            bar.progress(progress.fraction_done, text=f"{label}: epoch {progress.epoch}/{progress.epochs}")
+
+    result = train(config, data, callbacks=[_Bar()])
+    bar.empty()
+    return result
+
+
+def active_model(data: MnistData) -> ModelEntry:
+    """The model this session trained or uploaded, else the shared default model."""
+    return st.session_state.get("model") or default_model(data)
+
+
+def default_model_status(data: MnistData) -> str:
+    """One line about the default model, without importing TensorFlow."""
+    import json
+
+    metrics_file = default_model_folder(data) / "metrics.json"
+    if not metrics_file.exists():
+        return "not trained yet: it is trained once, the first time a page needs it"
+    try:
+        metrics = json.loads(metrics_file.read_text())
+        return f"ready (validation pair accuracy {metrics['validation_pair_accuracy']:.1%})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its saved copy is unreadable and will be trained again"
+
+
+# ---------------------------------------------------------------- training slots
+MAX_TRAININGS_VARIABLE = "SIAMESE_MAX_TRAININGS"
+
+
+class TrainingGate:
+    """At most ``slots`` trainings at once on this server; the others queue in arrival order."""
+
+    def __init__(self, slots: int):
+        self.slots = slots
+        self.semaphore = threading.Semaphore(slots)
+        self.lock = threading.Lock()
+        self.queue: list[object] = []
+
+    def position(self, ticket: object) -> int:
+        with self.lock:
+            return self.queue.index(ticket) + 1
+
+    def leave(self, ticket: object) -> None:
+        with self.lock:
+            if ticket in self.queue:
+                self.queue.remove(ticket)
+
+
+@st.cache_resource
+def _training_gate() -> TrainingGate:
+    slots = int(os.environ.get(MAX_TRAININGS_VARIABLE) or os.cpu_count() or 2)
+    return TrainingGate(max(slots, 1))
+
+
+@contextmanager
+def training_gate():
+    """Hold a training slot for the ``with`` block, showing the queue position while waiting.
+
+    Waiting ends early when the user presses any button: Streamlit's rerun
+    interrupts the loop below at its next element update, and ``finally``
+    takes the session out of the queue.
+    """
+    gate = _training_gate()
+    ticket = object()
+    with gate.lock:
+        gate.queue.append(ticket)
+    notice = st.empty()
+    try:
+        while not (gate.position(ticket) == 1 and gate.semaphore.acquire(timeout=0.5)):
+            notice.info(
+                f"All {gate.slots} training slots on this server are busy. You are number {gate.position(ticket)} "
+                "in the queue; training starts by itself. Press Stop to leave the queue."
+            )
+            time.sleep(0.2)
+    finally:
+        gate.leave(ticket)
+    notice.empty()
+    try:
+        yield
+    finally:
+        gate.semaphore.release()
+
+
+# ---------------------------------------------------------------- shared caches
+@st.cache_resource(max_entries=16, show_spinner="Embedding the training digits…")
+def reference_index(model_key: str, _model: ModelEntry, _data: MnistData):
+    """The training digits embedded by this model, ready for nearest-neighbour queries."""
+    from siamese.query import NeighbourIndex
+
+    return NeighbourIndex.build(_model.embedding_network, _data.x_train, _data.y_train, metric=_model.config.metric)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Evaluating the model on the test digits…")
+def model_evaluation(model_key: str, _model: ModelEntry, _data: MnistData):
+    """Test pairs, ROC, histograms, error table and retrieval metrics for this model."""
+    from siamese.model_evaluation import evaluate_model
+
+    return evaluate_model(_model.embedding_network, _data, threshold=_model.threshold, metric=_model.config.metric)
+
+
+# ---------------------------------------------------------------- pictures
+def hex_to_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32) / 255.0
+
+
+def digit_picture(image: np.ndarray, *, frame: str | None = None, scale: int = 3, border: int = 2) -> np.ndarray:
+    """``(28, 28) float32 in [0, 1] -> (h, w, 3) uint8``, enlarged, with an optional coloured frame."""
+    grey = np.kron(np.clip(image, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    if frame is not None:
+        rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)))
+        colour = hex_to_rgb(frame)
+        rgb[:border], rgb[-border:], rgb[:, :border], rgb[:, -border:] = colour, colour, colour, colour
+    return (rgb * 255).astype(np.uint8)
+
+
+def digit_grid(images: np.ndarray, *, columns: int, scale: int = 2, gap: int = 2) -> np.ndarray:
+    """``(n, 28, 28)`` digits as one ``(h, w)`` uint8 mosaic, ``columns`` wide."""
+    rows = -(-len(images) // columns)
+    cell = 28 * scale + gap
+    mosaic = np.full((rows * cell + gap, columns * cell + gap), 40, dtype=np.uint8)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = gap + row * cell, gap + column * cell
+        mosaic[top : top + 28 * scale, left : left + 28 * scale] = (
+            np.kron(np.clip(image, 0, 1), np.ones((scale, scale))) * 255
+        ).astype(np.uint8)
+    return mosaic

@@ -1,0 +1,133 @@
+"""Data & pairs: browse the MNIST digits and see the positive / negative pairs a Siamese network learns from.
+
+This page must open fast, so it imports nothing that pulls in TensorFlow (no siamese.models,
+storage or training, and no model from explorer_ui).
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from explorer_ui import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, digit_picture, page_setup
+from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
+from siamese.data import MnistData
+from siamese.pairs import Pairs, make_pairs
+
+EXAMPLES_SHOWN = 40
+EXAMPLE_COLUMNS = 10
+PAIRS_PER_KIND = 6  # six positive and six negative pairs: twelve in all
+PAIR_COLUMNS = 4
+PAIR_SEED_KEY = "pair_seed"
+ALL_DIGITS = "all"
+
+
+def browse_digits(data: MnistData) -> None:
+    """A digit picker, a grid of training examples of that digit and the count of every digit."""
+    st.header("The digits")
+    st.caption(
+        "MNIST is a collection of handwritten digits, each a 28 × 28 grey picture with its true digit. "
+        "The network only ever sees the pixels; the digit labels tell us which pictures belong together."
+    )
+    choice = st.radio("Show", [ALL_DIGITS, *range(NUM_CLASSES)], horizontal=True, key="browse_digit")
+    grid_column, counts_column = st.columns([3, 2], gap="large")
+    with grid_column:
+        positions = example_positions(data.y_train, choice)
+        if positions.size == 0:
+            st.warning(f"There are no training pictures of the digit {choice} in this data set.")
+        else:
+            what = "digits of every kind" if choice == ALL_DIGITS else f"pictures of the digit {choice}"
+            st.image(
+                digit_grid(data.x_train[positions], columns=EXAMPLE_COLUMNS),
+                caption=f"The first {positions.size} training {what}",
+            )
+    with counts_column:
+        show_class_counts(data)
+
+
+def example_positions(labels: np.ndarray, choice) -> np.ndarray:
+    """Indices of the first training pictures of the chosen digit (or of any digit)."""
+    if choice == ALL_DIGITS:
+        return np.arange(min(EXAMPLES_SHOWN, labels.size))
+    return np.flatnonzero(labels == choice)[:EXAMPLES_SHOWN]
+
+
+def show_class_counts(data: MnistData) -> None:
+    counts = pd.DataFrame(
+        {
+            "digit": [str(digit) for digit in range(NUM_CLASSES)],
+            "pictures": np.bincount(data.y_train, minlength=NUM_CLASSES),
+        }
+    )
+    st.bar_chart(counts, x="digit", y="pictures", height=260, color=SAME_COLOUR)
+    st.caption(
+        f"Training pictures per digit ({len(data.y_train):,} in all). "
+        "Roughly equal counts mean no digit dominates what the network learns."
+    )
+
+
+def show_pairs(data: MnistData) -> None:
+    """Seed controls and a grid of positive and negative pairs made from the training labels."""
+    st.header("Pairs: the network's lessons")
+    st.markdown(
+        "A **Siamese network** looks at two pictures at a time and learns to place pictures of the same "
+        "digit close together and different digits far apart. Each lesson is a *pair* with a label: "
+        f"**SAME = {SAME}** for a *positive* pair (the same digit) and **DIFFERENT = {DIFFERENT}** for a "
+        "*negative* pair (two different digits)."
+    )
+    st.session_state.setdefault(PAIR_SEED_KEY, 0)
+    seed_column, button_column, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
+    with seed_column:
+        seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=PAIR_SEED_KEY)
+    with button_column:
+        # The callback runs before the next rerun, so it may still change the seed widget's value.
+        st.button("New pairs", on_click=next_seed, icon="🎲")
+    pairs = make_pairs(data.y_train, seed=int(seed))
+    st.caption(
+        f"Seed {int(seed)} gives {len(pairs):,} pairs: one positive and one negative pair for each training "
+        "picture, shuffled. The same seed always gives the same pairs. Here are a few of them:"
+    )
+    draw_pair_grid(data, pairs, shown_pairs(pairs))
+
+
+def next_seed() -> None:
+    st.session_state[PAIR_SEED_KEY] = int(st.session_state[PAIR_SEED_KEY]) + 1
+
+
+def shown_pairs(pairs: Pairs) -> np.ndarray:
+    """The first few positive and the first few negative pairs, in the shuffled order, so both kinds show."""
+    positives = np.flatnonzero(pairs.labels == SAME)[:PAIRS_PER_KIND]
+    negatives = np.flatnonzero(pairs.labels == DIFFERENT)[:PAIRS_PER_KIND]
+    return np.sort(np.concatenate([positives, negatives]))
+
+
+def draw_pair_grid(data: MnistData, pairs: Pairs, positions: np.ndarray) -> None:
+    columns = st.columns(PAIR_COLUMNS)
+    for place, position in enumerate(positions):
+        with columns[place % PAIR_COLUMNS]:
+            draw_pair(data, int(pairs.left[position]), int(pairs.right[position]), int(pairs.labels[position]))
+
+
+def draw_pair(data: MnistData, left: int, right: int, label: int) -> None:
+    """Both pictures side by side in a frame coloured by the pair's label, and the label in words."""
+    is_same = label == SAME
+    st.image(pair_picture(data.x_train[left], data.x_train[right], SAME_COLOUR if is_same else DIFFERENT_COLOUR))
+    kind = ":green[**positive · same digit**]" if is_same else ":red[**negative · different digits**]"
+    st.markdown(f"{kind}  \nlabel {label} · digits {data.y_train[left]} and {data.y_train[right]}")
+    st.caption(f"training pictures #{left} and #{right}")
+
+
+def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -> np.ndarray:
+    """Two digits with a thin dark gap between them, enlarged, inside one coloured frame."""
+    gap = np.zeros((left_image.shape[0], 4), dtype=np.float32)
+    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
+
+
+def main() -> None:
+    data = page_setup("Data & pairs", "🔢")
+    st.title("Data & pairs")
+    browse_digits(data)
+    st.divider()
+    show_pairs(data)
+
+
+main()

@@ -1,0 +1,8 @@
+"""Siamese networks that learn embeddings of handwritten digits.
+
+The library behind Siamese Explorer: data, pairs, models, losses, training,
+evaluation, search, projections and drawn-digit preprocessing. It never
+imports Streamlit, and TensorFlow only where a network is built or run.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,159 @@
+"""The one place that holds every training hyperparameter.
+
+``TrainingConfig`` is frozen, validated on creation, saved as ``config.json``
+beside the model and enough to rebuild it (``models.build_embedding_network``).
+"""
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from siamese.conventions import METRICS
+
+ARCHITECTURES = ("mlp", "cnn")
+LOSSES = ("contrastive", "triplet", "cosine_bce")
+PAIR_MINING = ("fixed", "fresh", "online")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Hyperparameters of one training run.
+
+    Attributes
+    ----------
+    architecture : "mlp" (784→512→256→D, the classic recipe) or "cnn" (small conv net).
+    embedding_dim : D, the length of each embedding.
+    normalize_embeddings : scale embeddings to unit length (L2) as the network's last step.
+    loss : "contrastive" (Hadsell et al. 2006), "triplet", or "cosine_bce"
+        (cosine similarity with a learned scale and bias, binary cross-entropy).
+    margin : contrastive / triplet margin, in distance units.
+    distance : "euclidean" or "cosine" (``cosine_bce`` always uses cosine).
+    pair_mining : "fixed" pairs made once, "fresh" pairs every epoch, or "online":
+        every image embedded once per batch and all in-batch pairs scored.
+    pairs_per_image : positive and negative pairs (or triplets) made per image.
+    optimizer, learning_rate, batch_size, epochs : as in Keras.
+    validation_fraction : share of the training images held out for validation.
+    restore_best_weights : end with the weights of the epoch with the lowest validation loss.
+    seed : seeds the split, the pairs, the weights and the shuffling.
+    """
+
+    architecture: Literal["mlp", "cnn"] = "mlp"
+    embedding_dim: int = 128
+    normalize_embeddings: bool = True
+    loss: Literal["contrastive", "triplet", "cosine_bce"] = "contrastive"
+    margin: float = 1.0
+    distance: Literal["euclidean", "cosine"] = "euclidean"
+    pair_mining: Literal["fixed", "fresh", "online"] = "online"
+    pairs_per_image: int = 1
+    optimizer: Literal["adam", "sgd", "rmsprop"] = "adam"
+    learning_rate: float = 3e-3
+    batch_size: int = 128
+    epochs: int = 15
+    validation_fraction: float = 0.1
+    restore_best_weights: bool = True
+    seed: int = 0
+
+    def __post_init__(self):
+        _check_choice("architecture", self.architecture, ARCHITECTURES)
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("distance", self.distance, METRICS)
+        _check_choice("pair_mining", self.pair_mining, PAIR_MINING)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_positive_int("embedding_dim", self.embedding_dim)
+        _check_positive_int("pairs_per_image", self.pairs_per_image)
+        _check_positive_int("batch_size", self.batch_size)
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_number("margin", self.margin)
+        _check_positive_number("learning_rate", self.learning_rate)
+        if not 0.0 < self.validation_fraction <= 0.5:
+            raise ValueError(f"validation_fraction must be in (0, 0.5], got {self.validation_fraction}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.loss == "cosine_bce" and self.distance != "cosine":
+            raise ValueError("loss 'cosine_bce' scores cosine similarity: set distance='cosine'")
+
+    @property
+    def metric(self) -> str:
+        """The distance used to compare embeddings after training."""
+        return self.distance
+
+    def replace(self, **changes) -> "TrainingConfig":
+        """A copy with ``changes`` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingConfig":
+        """Rebuild a config; unknown keys raise ``ValueError`` rather than vanish."""
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        return cls(**values)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainingConfig":
+        try:
+            values = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a readable config.json: {error}") from error
+        if not isinstance(values, dict):
+            raise ValueError(f"{path} must hold a JSON object")
+        return cls.from_dict(values)
+
+
+def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_positive_int(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_positive_number(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+# The classic notebook recipe: the baseline everything else is compared with.
+CLASSIC = TrainingConfig(
+    architecture="mlp",
+    normalize_embeddings=False,
+    learning_rate=1e-3,
+    loss="contrastive",
+    margin=1.0,
+    pair_mining="fixed",
+    batch_size=32,
+    epochs=5,
+    restore_best_weights=False,
+)
+
+PRESETS: dict[str, TrainingConfig] = {
+    "quick": TrainingConfig(),
+    "classic": CLASSIC,
+    "best": TrainingConfig(architecture="cnn", learning_rate=1e-3, batch_size=128, epochs=10),
+}
+
+PRESET_DESCRIPTIONS: dict[str, str] = {
+    "quick": "Quick demo: the MLP with all in-batch pairs scored; seconds on the offline set.",
+    "classic": "The classic notebook recipe: fixed pairs, batch 32, contrastive loss.",
+    "best": "Best quality: a small CNN with in-batch pairs.",
+}
+
+
+def preset(name: str) -> TrainingConfig:
+    """The named preset (``quick``, ``classic`` or ``best``)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]

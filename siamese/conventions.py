@@ -1,0 +1,38 @@
+"""The project's conventions, pinned in one place.
+
+Every module that makes, scores or shows pairs imports these names instead of
+repeating the numbers, and ``tests/test_conventions.py`` pins them.
+
+- Pair labels: ``SAME = 1`` for two images of the same digit (a *positive* pair),
+  ``DIFFERENT = 0`` for two different digits (a *negative* pair).
+- Images: ``(n, 28, 28)`` float32 in [0, 1], ink bright (1.0) on a dark (0.0)
+  background, exactly as MNIST stores them after dividing by 255.
+- Distances: ``"euclidean"`` is the plain L2 distance between embeddings, in
+  embedding units; ``"cosine"`` is ``1 - cosine similarity``, in [0, 2].
+  Smaller always means more alike, so "same digit" is predicted when the
+  distance is *at most* the threshold.
+"""
+
+from typing import Literal
+
+SAME = 1
+DIFFERENT = 0
+
+IMAGE_SIZE = 28
+IMAGE_SHAPE = (IMAGE_SIZE, IMAGE_SIZE)
+NUM_CLASSES = 10
+
+Metric = Literal["euclidean", "cosine"]
+METRICS: tuple[str, ...] = ("euclidean", "cosine")
+
+
+def check_metric(metric: str) -> str:
+    """Return ``metric`` if it is a known distance name, else raise ``ValueError``."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    return metric
+
+
+def predict_same(distances, threshold: float):
+    """Same-digit call for each distance: ``True`` where ``distance <= threshold``."""
+    return distances <= threshold

@@ -1,0 +1,80 @@
+"""Batches for ``model.fit``: pairs, triplets or plain labelled images, gathered on the fly.
+
+Pairs are kept as indices and their pixels gathered per batch, so memory stays
+at one copy of the images whatever ``pairs_per_image`` is.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from siamese.config import TrainingConfig
+from siamese.pairs import Pairs, make_pairs, make_triplets
+
+
+def _epoch_seed(config: TrainingConfig, epoch: int) -> int:
+    """Fixed pairs reuse the run's seed; fresh pairs and shuffles change with the epoch."""
+    return config.seed * 10_007 + epoch
+
+
+class _GatheredBatches(keras.utils.PyDataset):
+    """Batches whose pixels are gathered from ``images`` by the index arrays in ``towers``."""
+
+    def __init__(self, images: np.ndarray, towers: tuple, targets: np.ndarray, *, batch_size: int, full_only: bool):
+        super().__init__()
+        self.images = images
+        self.towers = towers
+        self.targets = targets
+        self.batch_size = batch_size
+        self.full_only = full_only
+
+    def __len__(self) -> int:
+        batches = len(self.targets) / self.batch_size
+        return math.floor(batches) if self.full_only else math.ceil(batches)
+
+    def __getitem__(self, index: int):
+        batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        inputs = tuple(self.images[tower[batch]] for tower in self.towers)
+        return (inputs[0] if len(inputs) == 1 else inputs), self.targets[batch]
+
+
+class TrainingBatches(_GatheredBatches):
+    """One epoch of training batches; only full batches, so in-batch losses see ``batch_size`` images.
+
+    - online: ``(images (b, 28, 28), digits (b,))``
+    - pairs: ``((left, right), pair labels (b,))``
+    - triplets: ``((anchor, positive, negative), zeros (b,))``
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, config: TrainingConfig, *, epoch: int):
+        generator = np.random.default_rng(_epoch_seed(config, epoch))
+        pair_seed = config.seed if config.pair_mining == "fixed" else _epoch_seed(config, epoch)
+        if config.pair_mining == "online":
+            order = generator.permutation(len(labels))
+            towers, targets = (order,), labels[order]
+        elif config.loss == "triplet":
+            triplets = make_triplets(labels, triplets_per_image=config.pairs_per_image, seed=pair_seed)
+            order = generator.permutation(len(triplets))
+            towers = (triplets.anchor[order], triplets.positive[order], triplets.negative[order])
+            targets = np.zeros(len(triplets), dtype=np.float32)
+        else:
+            pairs = make_pairs(labels, pairs_per_image=config.pairs_per_image, seed=pair_seed)
+            order = generator.permutation(len(pairs))
+            towers, targets = (pairs.left[order], pairs.right[order]), pairs.labels[order].astype(np.float32)
+        super().__init__(images, towers, targets, batch_size=config.batch_size, full_only=True)
+
+
+class ValidationBatches(_GatheredBatches):
+    """Validation data in the shape the training model expects, fixed for the whole run."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, pairs: Pairs, config: TrainingConfig):
+        if config.pair_mining == "online":
+            towers, targets = (np.arange(len(labels)),), labels
+        elif config.loss == "triplet":
+            triplets = make_triplets(labels, seed=config.seed + 1)
+            towers = (triplets.anchor, triplets.positive, triplets.negative)
+            targets = np.zeros(len(triplets), dtype=np.float32)
+        else:
+            towers, targets = (pairs.left, pairs.right), pairs.labels.astype(np.float32)
+        super().__init__(images, towers, targets, batch_size=config.batch_size, full_only=False)

@@ -1,0 +1,156 @@
+"""Distances and losses in Keras ops, for pairs and for all pairs inside a batch.
+
+Pair losses take ``y_true`` = pair labels (``SAME`` = 1) and ``y_pred`` = one
+distance (or logit) per pair. In-batch losses take ``y_true`` = digit labels
+``(n,)`` and ``y_pred`` = the ``(n, n)`` matrix of distances (or logits) between
+every two images of the batch, so each image is embedded once per step.
+"""
+
+import keras
+from keras import ops
+
+_EPSILON = 1e-9
+
+
+def euclidean_distance(left, right):
+    """``(n, d), (n, d) -> (n,)`` L2 distance; the epsilon keeps the gradient finite at 0."""
+    return ops.sqrt(ops.maximum(ops.sum(ops.square(left - right), axis=-1), _EPSILON))
+
+
+def cosine_distance(left, right):
+    """``(n, d), (n, d) -> (n,)`` one minus cosine similarity."""
+    left = ops.normalize(left, axis=-1, epsilon=_EPSILON)
+    right = ops.normalize(right, axis=-1, epsilon=_EPSILON)
+    return 1.0 - ops.sum(left * right, axis=-1)
+
+
+def distance_matrix(embeddings, metric: str):
+    """``(n, d) -> (n, n)`` distances between every two rows."""
+    if metric == "cosine":
+        unit = ops.normalize(embeddings, axis=-1, epsilon=_EPSILON)
+        return 1.0 - ops.matmul(unit, ops.transpose(unit))
+    squared_norms = ops.sum(ops.square(embeddings), axis=-1)
+    squared = squared_norms[:, None] - 2.0 * ops.matmul(embeddings, ops.transpose(embeddings)) + squared_norms[None, :]
+    return ops.sqrt(ops.maximum(squared, _EPSILON))
+
+
+def pair_distance(left, right, metric: str):
+    """``(n, d), (n, d) -> (n,)`` by ``metric`` ("euclidean" or "cosine")."""
+    return cosine_distance(left, right) if metric == "cosine" else euclidean_distance(left, right)
+
+
+def contrastive_terms(distances, same, margin: float):
+    """Hadsell et al. (2006): ``d²`` for same-digit pairs, ``max(margin - d, 0)²`` for the others."""
+    return same * ops.square(distances) + (1.0 - same) * ops.square(ops.relu(margin - distances))
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class ContrastiveLoss(keras.losses.Loss):
+    """Mean contrastive loss over pairs: ``y_true`` (n,) SAME/DIFFERENT, ``y_pred`` (n,) distances."""
+
+    def __init__(self, margin: float = 1.0, name: str = "contrastive", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def call(self, y_true, y_pred):
+        same = ops.cast(ops.reshape(y_true, ops.shape(y_pred)), y_pred.dtype)
+        return contrastive_terms(y_pred, same, self.margin)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class TripletLoss(keras.losses.Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)``; ``y_pred`` (n, 2) holds ``[d(a, p), d(a, n)]``, ``y_true`` is unused."""
+
+    def __init__(self, margin: float = 1.0, name: str = "triplet", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def call(self, y_true, y_pred):
+        return ops.relu(y_pred[:, 0] - y_pred[:, 1] + self.margin)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+def _same_digit_masks(labels, dtype):
+    """``(n,) -> (same, different)``, both ``(n, n)``; an image is never paired with itself."""
+    labels = ops.reshape(labels, (-1,))
+    equal = ops.cast(ops.equal(labels[:, None], labels[None, :]), dtype)
+    not_self = 1.0 - ops.eye(ops.shape(labels)[0], dtype=dtype)
+    return equal * not_self, (1.0 - equal)
+
+
+def _balanced_mean(terms, same, different):
+    """Per anchor: the mean over its same-digit pairs and over its different-digit pairs, averaged.
+
+    Balancing matters because a batch of 10 digits holds about nine times more
+    different-digit pairs than same-digit ones.
+    """
+    same_mean = ops.sum(terms * same, axis=1) / ops.maximum(ops.sum(same, axis=1), 1.0)
+    different_mean = ops.sum(terms * different, axis=1) / ops.maximum(ops.sum(different, axis=1), 1.0)
+    return 0.5 * (same_mean + different_mean)
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class InBatchContrastiveLoss(keras.losses.Loss):
+    """Contrastive loss over every pair in the batch: ``y_true`` (n,) digits, ``y_pred`` (n, n) distances."""
+
+    def __init__(self, margin: float = 1.0, name: str = "in_batch_contrastive", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def call(self, y_true, y_pred):
+        same, different = _same_digit_masks(y_true, y_pred.dtype)
+        return _balanced_mean(contrastive_terms(y_pred, same, self.margin), same, different)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class InBatchTripletLoss(keras.losses.Loss):
+    """Batch-hard triplet loss (Hermans et al. 2017): each anchor's farthest positive vs closest negative.
+
+    ``y_true`` (n,) digits, ``y_pred`` (n, n) distances.
+    """
+
+    def __init__(self, margin: float = 1.0, name: str = "in_batch_triplet", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def call(self, y_true, y_pred):
+        same, different = _same_digit_masks(y_true, y_pred.dtype)
+        hardest_positive = ops.max(y_pred * same, axis=1)
+        # Push same-digit entries out of reach before taking the minimum over negatives.
+        hardest_negative = ops.min(y_pred + (1.0 - different) * 1e6, axis=1)
+        has_both = ops.cast(ops.sum(same, axis=1) * ops.sum(different, axis=1) > 0, y_pred.dtype)
+        return has_both * ops.relu(hardest_positive - hardest_negative + self.margin)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class InBatchBinaryCrossentropy(keras.losses.Loss):
+    """Balanced binary cross-entropy over every pair: ``y_true`` (n,) digits, ``y_pred`` (n, n) logits."""
+
+    def __init__(self, name: str = "in_batch_bce", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        same, different = _same_digit_masks(y_true, y_pred.dtype)
+        terms = ops.binary_crossentropy(same, y_pred, from_logits=True)
+        return _balanced_mean(terms, same, different)
+
+
+def loss_for(config) -> keras.losses.Loss:
+    """The loss that ``models.build_training_model(config)`` is trained with."""
+    online = config.pair_mining == "online"
+    if config.loss == "contrastive":
+        return InBatchContrastiveLoss(config.margin) if online else ContrastiveLoss(config.margin)
+    if config.loss == "triplet":
+        return InBatchTripletLoss(config.margin) if online else TripletLoss(config.margin)
+    return InBatchBinaryCrossentropy() if online else keras.losses.BinaryCrossentropy(from_logits=True)

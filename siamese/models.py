@@ -1,0 +1,123 @@
+"""Embedding networks and the Siamese training models built around them.
+
+The embedding network maps ``(n, 28, 28) float32 in [0, 1]`` to ``(n, D)``; it
+is the only part saved and used after training. Training wraps it in a model
+whose towers share it: two towers for pairs, three for triplets, or one tower
+whose outputs are compared all against all ("online" pair mining).
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from siamese.config import TrainingConfig
+from siamese.conventions import IMAGE_SHAPE
+from siamese.losses import distance_matrix, pair_distance
+
+
+def build_embedding_network(config: TrainingConfig) -> keras.Model:
+    """``(n, 28, 28) -> (n, config.embedding_dim)``, seeded by ``config.seed``."""
+    keras.utils.set_random_seed(config.seed)
+    images = keras.Input(shape=IMAGE_SHAPE, name="image")
+    features = _mlp_features(images) if config.architecture == "mlp" else _cnn_features(images)
+    embeddings = layers.Dense(config.embedding_dim, name="embedding")(features)
+    if config.normalize_embeddings:
+        embeddings = layers.UnitNormalization(name="unit_length")(embeddings)
+    return keras.Model(images, embeddings, name=f"{config.architecture}_embedding")
+
+
+def _mlp_features(images):
+    x = layers.Flatten(name="pixels")(images)  # (n, 784)
+    x = layers.Dense(512, activation="relu", name="dense_512")(x)
+    return layers.Dense(256, activation="relu", name="dense_256")(x)
+
+
+def _cnn_features(images):
+    x = layers.Reshape((*IMAGE_SHAPE, 1), name="channel")(images)  # (n, 28, 28, 1)
+    for filters in (32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv_{filters}")(x)
+        x = layers.BatchNormalization(name=f"batch_norm_{filters}")(x)
+        x = layers.ReLU(name=f"relu_{filters}")(x)
+        x = layers.MaxPooling2D(name=f"pool_{filters}")(x)  # 28 -> 14 -> 7
+    x = layers.Flatten(name="features")(x)  # (n, 7 * 7 * 64)
+    return layers.Dense(256, activation="relu", name="dense_256")(x)
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class PairDistance(layers.Layer):
+    """``[(n, D), (n, D)] -> (n,)`` distance between the two towers' embeddings."""
+
+    def __init__(self, metric: str = "euclidean", **kwargs):
+        super().__init__(**kwargs)
+        self.metric = metric
+
+    def call(self, inputs):
+        left, right = inputs
+        return pair_distance(left, right, self.metric)
+
+    def get_config(self):
+        return {**super().get_config(), "metric": self.metric}
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class DistanceMatrix(layers.Layer):
+    """``(n, D) -> (n, n)`` distances between every two embeddings of a batch."""
+
+    def __init__(self, metric: str = "euclidean", **kwargs):
+        super().__init__(**kwargs)
+        self.metric = metric
+
+    def call(self, embeddings):
+        return distance_matrix(embeddings, self.metric)
+
+    def get_config(self):
+        return {**super().get_config(), "metric": self.metric}
+
+
+@keras.saving.register_keras_serializable(package="siamese")
+class CosineLogit(layers.Layer):
+    """Cosine distance ``d`` to a same-digit logit ``scale * (1 - d) + bias``, scale and bias learned."""
+
+    def build(self, input_shape):
+        # Starting at scale 10, bias -5 puts the decision at cosine similarity 0.5.
+        self.scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(10.0), name="scale")
+        self.bias = self.add_weight(shape=(), initializer=keras.initializers.Constant(-5.0), name="bias")
+
+    def call(self, distances):
+        return self.scale * (1.0 - distances) + self.bias
+
+
+def build_training_model(embedding_network: keras.Model, config: TrainingConfig) -> keras.Model:
+    """The Siamese model that ``model.fit`` trains; every tower is ``embedding_network``."""
+    if config.pair_mining == "online":
+        images = keras.Input(shape=IMAGE_SHAPE, name="image")
+        outputs = DistanceMatrix(config.metric, name="distances")(embedding_network(images))
+        inputs = images
+    elif config.loss == "triplet":
+        inputs = [keras.Input(shape=IMAGE_SHAPE, name=name) for name in ("anchor", "positive", "negative")]
+        anchor, positive, negative = (embedding_network(tower) for tower in inputs)
+        positive_distance = PairDistance(config.metric, name="positive_distance")([anchor, positive])
+        negative_distance = PairDistance(config.metric, name="negative_distance")([anchor, negative])
+        outputs = layers.Concatenate(name="distances")(
+            [ops.expand_dims(positive_distance, -1), ops.expand_dims(negative_distance, -1)]
+        )
+    else:
+        inputs = [keras.Input(shape=IMAGE_SHAPE, name=name) for name in ("left", "right")]
+        outputs = PairDistance(config.metric, name="distance")([embedding_network(tower) for tower in inputs])
+    if config.loss == "cosine_bce":
+        outputs = CosineLogit(name="same_digit_logit")(outputs)
+    return keras.Model(inputs, outputs, name="siamese")
+
+
+def embed(embedding_network: keras.Model, images: np.ndarray, *, batch_size: int = 2048) -> np.ndarray:
+    """``(n, 28, 28) float32 in [0, 1] -> (n, D) float32``, in inference mode."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"images must have shape (n, 28, 28), got {images.shape}")
+    if len(images) == 0:
+        return np.zeros((0, embedding_network.output_shape[-1]), dtype=np.float32)
+    batches = [
+        ops.convert_to_numpy(embedding_network(images[start : start + batch_size], training=False))
+        for start in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(batches).astype(np.float32)

@@ -1,0 +1,62 @@
+"""Answer "which training digits look like this one?" for a single drawn digit.
+
+``NeighbourIndex`` holds the reference embeddings (the training digits) and the
+embedding network, so a query is: one image → one embedding → exact search →
+k-NN vote. This is the Draw page's hot path.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from siamese.conventions import IMAGE_SHAPE, check_metric
+from siamese.models import embed
+from siamese.search import knn_vote, nearest_neighbours
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The k nearest references of one query, nearest first.
+
+    ``indices``, ``labels`` (k,) int64 and ``distances`` (k,) float32;
+    ``embedding`` (D,) float32 is the query's own embedding.
+    """
+
+    predicted: int
+    vote_share: float
+    indices: np.ndarray
+    labels: np.ndarray
+    distances: np.ndarray
+    embedding: np.ndarray
+
+
+class NeighbourIndex:
+    """Exact nearest-neighbour search over reference embeddings, with the network to embed queries."""
+
+    def __init__(self, embedding_network, reference_embeddings: np.ndarray, reference_labels: np.ndarray, *, metric):
+        if len(reference_embeddings) != len(reference_labels):
+            raise ValueError("reference_embeddings and reference_labels must have the same length")
+        self.embedding_network = embedding_network
+        self.reference_embeddings = np.ascontiguousarray(reference_embeddings, dtype=np.float32)
+        self.reference_labels = np.asarray(reference_labels, dtype=np.int64)
+        self.metric = check_metric(metric)
+
+    @classmethod
+    def build(cls, embedding_network, images: np.ndarray, labels: np.ndarray, *, metric: str) -> "NeighbourIndex":
+        """Embed ``images`` (n, 28, 28) float32 in [0, 1] as the references."""
+        return cls(embedding_network, embed(embedding_network, images), labels, metric=metric)
+
+    def embed_query(self, image: np.ndarray) -> np.ndarray:
+        """``(28, 28) float32 in [0, 1] -> (D,) float32``."""
+        image = np.asarray(image, dtype=np.float32)
+        if image.shape != IMAGE_SHAPE:
+            raise ValueError(f"a query image must be (28, 28), got {image.shape}")
+        return embed(self.embedding_network, image[None])[0]
+
+    def query(self, image: np.ndarray, *, k: int = 5) -> QueryResult:
+        """The ``k`` nearest references of one ``(28, 28)`` image and their vote."""
+        embedding = self.embed_query(image)
+        distances, indices = nearest_neighbours(embedding[None], self.reference_embeddings, k=k, metric=self.metric)
+        labels = self.reference_labels[indices]
+        predicted, share = knn_vote(labels, neighbour_distances=distances)
+        return QueryResult(int(predicted[0]), float(share[0]), indices[0], labels[0], distances[0], embedding)

@@ -1,0 +1,190 @@
+"""Save and load a trained model folder, atomically and safely.
+
+A model folder holds ``embedding.keras`` (input ``(n, 28, 28) float32 in [0, 1]``,
+output ``(n, D)``), ``config.json``, ``history.json`` and ``metrics.json``.
+Saving writes a complete new folder under a temporary name and swaps it in with
+renames, so a crash mid-save leaves the previous model loadable. Loading uses
+Keras' ``safe_mode=True``, which refuses Lambda layers and other arbitrary code.
+"""
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from siamese.config import TrainingConfig
+from siamese.conventions import IMAGE_SHAPE
+from siamese.training import TrainingHistory, TrainingResult
+
+MODEL_FILE = "embedding.keras"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+_BACKUP_SUFFIX = ".previous"
+
+
+@dataclass
+class SavedModel:
+    """A loaded model folder."""
+
+    embedding_network: keras.Model
+    config: TrainingConfig
+    history: TrainingHistory
+    metrics: dict
+    folder: Path | None = None
+
+    @property
+    def threshold(self) -> float:
+        return float(self.metrics.get("threshold", self.config.margin / 2))
+
+
+def save_result(result: TrainingResult, folder: str | Path) -> Path:
+    """Save a training result as a model folder (see ``save_model``)."""
+    return save_model(
+        folder,
+        embedding_network=result.embedding_network,
+        config=result.config,
+        history=result.history,
+        metrics=result.metrics(),
+    )
+
+
+def save_model(
+    folder: str | Path,
+    *,
+    embedding_network: keras.Model,
+    config: TrainingConfig,
+    history: TrainingHistory,
+    metrics: dict,
+) -> Path:
+    """Write the four files into ``folder``, replacing an earlier model there only once all are written."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
+    try:
+        embedding_network.save(staging / MODEL_FILE)
+        config.save(staging / CONFIG_FILE)
+        (staging / HISTORY_FILE).write_text(json.dumps(history.to_dict()) + "\n")
+        (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
+        _swap_in(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Rename ``staging`` to ``folder``; the old folder waits under a backup name until that succeeds."""
+    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
+    shutil.rmtree(backup, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, backup)
+    os.replace(staging, folder)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _recover(folder: Path) -> None:
+    """After a crash between the two renames only the backup exists: put it back."""
+    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
+    if not folder.exists() and backup.is_dir():
+        os.replace(backup, folder)
+
+
+def load_model(folder: str | Path) -> SavedModel:
+    """Load a model folder written by ``save_model``.
+
+    Raises
+    ------
+    ValueError
+        When the folder or a file is missing, unreadable, unsafe or of the wrong shape.
+    """
+    folder = Path(folder)
+    _recover(folder)
+    if not folder.is_dir():
+        raise ValueError(f"model folder {folder} does not exist")
+    config = TrainingConfig.load(folder / CONFIG_FILE)
+    network = load_embedding_network(folder / MODEL_FILE, embedding_dim=config.embedding_dim)
+    history = TrainingHistory.from_dict(_read_json(folder / HISTORY_FILE, default={}))
+    metrics = _read_json(folder / METRICS_FILE, default={})
+    return SavedModel(network, config, history, metrics, folder)
+
+
+def _read_json(path: Path, *, default):
+    if not path.exists():
+        return default
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not readable JSON: {error}") from error
+
+
+def load_embedding_network(path: str | Path, *, embedding_dim: int | None = None) -> keras.Model:
+    """Load an ``embedding.keras`` with ``safe_mode=True`` and check its input and output shapes."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path.name} is not a Keras model file (.keras files are zip archives)")
+    try:
+        network = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for bad files; all mean "unusable".
+        raise ValueError(f"{path.name} could not be loaded safely: {_first_line(error)}") from error
+    check_embedding_network(network, embedding_dim=embedding_dim)
+    return network
+
+
+def check_embedding_network(network, *, embedding_dim: int | None = None) -> None:
+    """Raise ``ValueError`` unless ``network`` maps ``(n, 28, 28)`` to ``(n, D)``."""
+    if not isinstance(network, keras.Model):
+        raise ValueError("the file does not hold a Keras model")
+    input_shape = tuple(network.input_shape) if not isinstance(network.input_shape, list) else None
+    if input_shape is None or input_shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"the model's input must be (n, 28, 28) images; it is {network.input_shape}")
+    output_shape = network.output_shape
+    if not isinstance(output_shape, tuple) or len(output_shape) != 2:
+        raise ValueError(f"the model must output one embedding vector per image; it outputs {output_shape}")
+    if embedding_dim is not None and output_shape[1] != embedding_dim:
+        raise ValueError(f"the model outputs {output_shape[1]} numbers per image, the config says {embedding_dim}")
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+MODEL_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE)
+
+
+def archive_bytes(folder: str | Path) -> bytes:
+    """The model folder as a zip (for a download button)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in MODEL_FILES:
+            if (Path(folder) / name).exists():
+                archive.write(Path(folder) / name, arcname=name)
+    return buffer.getvalue()
+
+
+def load_archive(payload: bytes) -> SavedModel:
+    """Load a zip made by ``archive_bytes``: only the four known file names are read, nothing else."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except zipfile.BadZipFile as error:
+        raise ValueError("the upload is not a zip archive of a model folder") from error
+    with archive, tempfile.TemporaryDirectory(prefix="siamese-upload-") as folder:
+        names = set(archive.namelist())
+        for required in (MODEL_FILE, CONFIG_FILE):
+            if required not in names:
+                raise ValueError(f"the archive has no {required}; expected a folder saved by Siamese Explorer")
+        for name in MODEL_FILES:
+            if name in names:
+                # Extract by known name only, so a crafted archive cannot write outside the folder.
+                (Path(folder) / name).write_bytes(archive.read(name))
+        saved = load_model(folder)
+    saved.folder = None
+    return saved

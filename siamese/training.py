@@ -1,0 +1,348 @@
+"""Train a Siamese network with ``model.fit`` and report progress as it goes.
+
+``train(config, data, callbacks=..., stop=...)`` is all a notebook, the CLI or
+the app needs. Progress arrives through ``TrainingCallback`` objects: once per
+batch (running loss, time left) and once per epoch (losses, validation pair
+accuracy, the embedding network itself for live snapshots). A ``StopRequest``
+set from another thread ends training after the current batch and keeps the
+partly trained model and its history.
+"""
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from siamese.config import TrainingConfig
+from siamese.data import MnistData, split_validation
+from siamese.datasets import TrainingBatches, ValidationBatches
+from siamese.distances import paired_distances
+from siamese.evaluation import best_threshold
+from siamese.losses import loss_for
+from siamese.models import build_embedding_network, build_training_model, embed
+from siamese.pairs import make_pairs
+
+COMPLETED, STOPPED, NAN_LOSS = "completed", "stopped", "nan_loss"
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What is about to happen, for progress bars; ``history`` fills in as training runs."""
+
+    config: TrainingConfig
+    epochs: int
+    steps_per_epoch: int
+    train_size: int
+    validation_size: int
+    history: "TrainingHistory"
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """After one batch: ``epoch`` and ``batch`` count from 1; ``loss`` is the epoch's running mean."""
+
+    epoch: int
+    batch: int
+    epochs: int
+    steps_per_epoch: int
+    loss: float
+    elapsed_seconds: float
+
+    @property
+    def fraction_done(self) -> float:
+        return ((self.epoch - 1) * self.steps_per_epoch + self.batch) / (self.epochs * self.steps_per_epoch)
+
+    @property
+    def seconds_left(self) -> float:
+        return self.elapsed_seconds * (1.0 - self.fraction_done) / max(self.fraction_done, 1e-9)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One finished epoch; the accuracy is at the threshold that is best on the validation pairs."""
+
+    epoch: int
+    train_loss: float
+    validation_loss: float
+    validation_pair_accuracy: float
+    threshold: float
+    seconds: float
+
+
+@dataclass
+class TrainingHistory:
+    """Everything recorded during a run; ``batch_losses[i]`` is the running epoch loss after step ``i + 1``."""
+
+    batch_losses: list[float] = field(default_factory=list)
+    batch_epochs: list[int] = field(default_factory=list)
+    epochs: list[EpochRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "batch_losses": self.batch_losses,
+            "batch_epochs": self.batch_epochs,
+            "epochs": [record.__dict__ for record in self.epochs],
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingHistory":
+        return cls(
+            batch_losses=[float(loss) for loss in values.get("batch_losses", [])],
+            batch_epochs=[int(epoch) for epoch in values.get("batch_epochs", [])],
+            epochs=[EpochRecord(**record) for record in values.get("epochs", [])],
+        )
+
+
+@dataclass
+class TrainingResult:
+    """The trained embedding network and how training went.
+
+    ``status`` is "completed", "stopped" (a stop request) or "nan_loss"; ``message``
+    says it in a sentence. ``threshold`` is the same/different distance threshold
+    chosen on the validation pairs.
+    """
+
+    embedding_network: keras.Model
+    config: TrainingConfig
+    history: TrainingHistory
+    status: str
+    message: str
+    threshold: float
+    validation_pair_accuracy: float
+    seconds: float
+    data_description: str = ""
+
+    def metrics(self) -> dict:
+        """The figures saved as ``metrics.json``."""
+        return {
+            "status": self.status,
+            "threshold": self.threshold,
+            "validation_pair_accuracy": self.validation_pair_accuracy,
+            "epochs_completed": len(self.history.epochs),
+            "training_seconds": self.seconds,
+            "data": self.data_description,
+        }
+
+
+class TrainingCallback:
+    """Override what you need; every method is called on the training thread."""
+
+    def on_train_begin(self, plan: TrainingPlan, embedding_network: keras.Model) -> None:
+        """Before the first batch (the network is still untrained)."""
+
+    def on_batch_end(self, progress: BatchProgress) -> None:
+        """After every batch."""
+
+    def on_epoch_end(self, record: EpochRecord, embedding_network: keras.Model) -> None:
+        """After every epoch, with validation figures."""
+
+    def on_train_end(self, result: TrainingResult) -> None:
+        """Once, whatever the outcome."""
+
+
+class StopRequest:
+    """Thread-safe flag: ``request()`` from anywhere, training stops after the current batch."""
+
+    def __init__(self):
+        self._event = threading.Event()
+
+    def request(self) -> None:
+        self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+
+class _KerasBridge(keras.callbacks.Callback):
+    """Forwards Keras' per-batch logs to our callbacks and ends ``fit`` on a stop or a NaN."""
+
+    def __init__(self, run: "_Run"):
+        super().__init__()
+        self.run = run
+        self.epoch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(logs["loss"])
+        self.run.history.batch_losses.append(loss)
+        self.run.history.batch_epochs.append(self.epoch)
+        if not math.isfinite(loss):
+            self.run.nan_at = (self.epoch, batch + 1)
+            self.model.stop_training = True
+            return
+        progress = BatchProgress(
+            self.epoch,
+            batch + 1,
+            self.run.plan.epochs,
+            self.run.plan.steps_per_epoch,
+            loss,
+            self.run.elapsed(),
+        )
+        for callback in self.run.callbacks:
+            callback.on_batch_end(progress)
+        if self.run.stop.requested:
+            self.model.stop_training = True
+
+
+@dataclass
+class _Run:
+    """The mutable state of one ``train`` call."""
+
+    plan: TrainingPlan
+    callbacks: tuple
+    stop: StopRequest
+    started: float = field(default_factory=time.perf_counter)
+    history: TrainingHistory = field(default_factory=TrainingHistory)
+    nan_at: tuple[int, int] | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def train(
+    config: TrainingConfig,
+    data: MnistData,
+    *,
+    callbacks=(),
+    stop: StopRequest | None = None,
+) -> TrainingResult:
+    """Train an embedding network on ``data.x_train`` as ``config`` says.
+
+    Raises
+    ------
+    ValueError
+        When the data cannot support the config (e.g. a batch larger than the training set).
+    """
+    x_fit, y_fit, x_validation, y_validation = split_validation(
+        data.x_train, data.y_train, fraction=config.validation_fraction, seed=config.seed
+    )
+    _check_sizes(config, len(y_fit))
+    embedding_network = build_embedding_network(config)
+    model = build_training_model(embedding_network, config)
+    model.compile(optimizer=_optimizer(config), loss=loss_for(config))
+    validation_pairs = make_pairs(y_validation, seed=config.seed + 1)
+    validation_data = ValidationBatches(x_validation, y_validation, validation_pairs, config)
+    steps_per_epoch = len(TrainingBatches(x_fit, y_fit, config, epoch=1))
+    history = TrainingHistory()
+    plan = TrainingPlan(config, config.epochs, steps_per_epoch, len(y_fit), len(y_validation), history)
+    run = _Run(plan, tuple(callbacks), stop or StopRequest(), history=history)
+    bridge = _KerasBridge(run)
+    for callback in run.callbacks:
+        callback.on_train_begin(plan, embedding_network)
+
+    good_weights = model.get_weights()
+    best = (math.inf, good_weights)
+    for epoch in range(1, config.epochs + 1):
+        bridge.epoch = epoch
+        epoch_started = time.perf_counter()
+        batches = TrainingBatches(x_fit, y_fit, config, epoch=epoch)
+        fit_history = model.fit(batches, epochs=1, verbose=0, callbacks=[bridge])
+        if run.nan_at or run.stop.requested:
+            break
+        record = _epoch_record(
+            epoch,
+            fit_history,
+            model,
+            validation_data,
+            embedding_network,
+            x_validation,
+            validation_pairs,
+            config,
+        )
+        record = EpochRecord(**{**record.__dict__, "seconds": time.perf_counter() - epoch_started})
+        if not math.isfinite(record.validation_loss):
+            run.nan_at = (epoch, steps_per_epoch)
+            break
+        run.history.epochs.append(record)
+        good_weights = model.get_weights()
+        if record.validation_loss < best[0]:
+            best = (record.validation_loss, good_weights)
+        for callback in run.callbacks:
+            callback.on_epoch_end(record, embedding_network)
+        if run.stop.requested:
+            break
+
+    status, message = _outcome(run, config)
+    if status == NAN_LOSS:
+        model.set_weights(good_weights)
+    elif config.restore_best_weights and run.history.epochs and best[1] is not good_weights:
+        model.set_weights(best[1])
+    threshold, accuracy = _validation_threshold(embedding_network, x_validation, validation_pairs, config)
+    result = TrainingResult(
+        embedding_network,
+        config,
+        run.history,
+        status,
+        message,
+        threshold,
+        accuracy,
+        run.elapsed(),
+        data.description,
+    )
+    for callback in run.callbacks:
+        callback.on_train_end(result)
+    return result
+
+
+def _check_sizes(config: TrainingConfig, train_size: int) -> None:
+    if config.batch_size > train_size:
+        raise ValueError(
+            f"batch size {config.batch_size} is larger than the {train_size} training images; choose a smaller one"
+        )
+
+
+def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
+    return optimizers[config.optimizer](learning_rate=config.learning_rate)
+
+
+def _epoch_record(epoch, fit_history, model, validation_data, embedding_network, x_validation, pairs, config):
+    validation_loss = float(model.evaluate(validation_data, verbose=0))
+    threshold, accuracy = _validation_threshold(embedding_network, x_validation, pairs, config)
+    train_loss = float(fit_history.history["loss"][-1])
+    return EpochRecord(epoch, train_loss, validation_loss, accuracy, threshold, 0.0)
+
+
+def choose_threshold(embedding_network, data: MnistData, config: TrainingConfig) -> tuple[float, float]:
+    """The best same/different threshold on the validation split ``config`` defines, and its accuracy.
+
+    For models trained elsewhere (an uploaded ``.keras``): the same split and pairs ``train`` uses.
+    """
+    _, _, x_validation, y_validation = split_validation(
+        data.x_train, data.y_train, fraction=config.validation_fraction, seed=config.seed
+    )
+    pairs = make_pairs(y_validation, seed=config.seed + 1)
+    return _validation_threshold(embedding_network, x_validation, pairs, config)
+
+
+def _validation_threshold(embedding_network, x_validation, pairs, config) -> tuple[float, float]:
+    """The distance threshold that best separates the validation pairs, and its accuracy."""
+    embeddings = embed(embedding_network, x_validation)
+    if not np.isfinite(embeddings).all():
+        return math.nan, math.nan
+    distances = paired_distances(embeddings[pairs.left], embeddings[pairs.right], config.metric)
+    threshold, accuracy = best_threshold(distances, pairs.labels)
+    return float(threshold), float(accuracy)
+
+
+def _outcome(run: _Run, config: TrainingConfig) -> tuple[str, str]:
+    done = len(run.history.epochs)
+    if run.nan_at:
+        epoch, batch = run.nan_at
+        return NAN_LOSS, (
+            f"The loss became NaN at epoch {epoch}, batch {batch}: the learning rate {config.learning_rate:g} "
+            f"is probably too high. Kept the weights from the last good epoch ({done} completed)."
+        )
+    if run.stop.requested:
+        return (
+            STOPPED,
+            f"Stopped on request after {len(run.history.batch_losses)} batches ({done} full epochs).",
+        )
+    return COMPLETED, f"Trained {done} epochs in {run.elapsed():.1f} s."

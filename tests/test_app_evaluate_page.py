@@ -1,0 +1,72 @@
+"""The Evaluate page: headline metrics, a threshold slider that recolours test pairs, and the figures."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPOSITORY
+
+PAGE = str(REPOSITORY / "pages" / "3_Evaluate.py")
+COUNTS = re.compile(r"In this grid: (\d+) right, (\d+) wrong\.")
+ACCURACY = re.compile(r"at threshold ([\d.]+): \*\*([\d.]+)% right")
+
+
+@pytest.fixture
+def page(trained_entry):
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["model"] = trained_entry
+    app.run()
+    assert not app.exception
+    return app
+
+
+def grid_counts(app) -> tuple[int, int]:
+    texts = [markdown.value for markdown in app.markdown if COUNTS.search(markdown.value)]
+    assert len(texts) == 1, "the right / wrong counts line is missing"
+    right, wrong = COUNTS.search(texts[0]).groups()
+    return int(right), int(wrong)
+
+
+def shown_accuracy(app) -> float:
+    text = next(markdown.value for markdown in app.markdown if ACCURACY.search(markdown.value))
+    return float(ACCURACY.search(text).group(2))
+
+
+def test_headline_metrics_are_shown(page):
+    metrics = {metric.label: metric.value for metric in page.metric}
+    assert set(metrics) == {"Test pair accuracy", "ROC AUC", "5-NN accuracy", "Precision@1", "MAP@R"}
+    # A model trained for three epochs is far better than guessing (50 % of pairs, 10 % of digits).
+    assert float(metrics["Test pair accuracy"].rstrip("%")) > 70
+    assert float(metrics["ROC AUC"]) > 0.8
+    assert float(metrics["5-NN accuracy"].rstrip("%")) > 50
+
+
+def test_figures_are_drawn(page):
+    assert len(page.get("plotly_chart")) == 3  # histograms, ROC curve, error table
+    subheaders = " ".join(subheader.value for subheader in page.subheader)
+    assert "ROC curve (AUC 0." in subheaders
+    assert "hardest mistakes" in subheaders
+    # 24 pairs in the grid and up to 6 + 6 hardest mistakes.
+    assert 24 < len(page.get("image")) <= 24 + 12
+
+
+def test_grid_shows_right_and_wrong_calls_at_the_model_threshold(page, trained_entry):
+    assert page.slider[0].value == pytest.approx(trained_entry.threshold, abs=1e-6)
+    right, wrong = grid_counts(page)
+    assert right + wrong == 24
+    assert right > 0 and wrong > 0
+
+
+def test_moving_the_threshold_changes_the_calls(page):
+    before_counts, before_accuracy = grid_counts(page), shown_accuracy(page)
+    # At 0 every pair is called "different": exactly the different-digit pairs are right, half of all.
+    page.slider[0].set_value(0.0).run()
+    assert not page.exception
+    right, wrong = grid_counts(page)
+    assert (right, wrong) != before_counts
+    assert shown_accuracy(page) == pytest.approx(50.0, abs=0.1)
+    assert shown_accuracy(page) < before_accuracy
+    captions = [caption for image in page.get("image") for caption in image.captions]
+    grid_captions = [caption for caption in captions if caption.endswith(("same", "different"))]
+    assert right == sum(caption.endswith("different") for caption in grid_captions)

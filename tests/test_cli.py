@@ -1,0 +1,128 @@
+"""The command-line tool, run in-process (and once as a real subprocess for tracebacks)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from siamese.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "model"
+    code = main(["train", "--data", "embedded", "--preset", "quick", "--epochs", "3", "--out", str(folder)])
+    assert code == 0
+    return folder
+
+
+def test_train_writes_the_model_folder(model_folder, capsys):
+    assert sorted(p.name for p in model_folder.iterdir()) == [
+        "config.json",
+        "embedding.keras",
+        "history.json",
+        "metrics.json",
+    ]
+    assert json.loads((model_folder / "config.json").read_text())["epochs"] == 3
+
+
+def test_evaluate_prints_every_metric_as_json(model_folder, capsys):
+    assert main(["evaluate", "--model", str(model_folder), "--data", "embedded", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("pair_accuracy", "threshold", "roc_auc", "knn_accuracy", "precision_at_1", "map_at_r"):
+        assert 0.0 <= summary[key] <= 1.0 or key == "threshold"
+    assert summary["pair_accuracy"] > 0.8 and summary["knn_accuracy"] > 0.8
+
+
+def _write_digit_png(path, image, *, invert=False):
+    pixels = (np.kron(image, np.ones((8, 8))) * 255).astype(np.uint8)
+    Image.fromarray(255 - pixels if invert else pixels).save(path)
+    return path
+
+
+def test_neighbours_predicts_real_digits_and_reports_bad_files_on_their_own_line(
+    model_folder, embedded_data, tmp_path, capsys
+):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    digits = {}
+    for index in range(6):
+        label = int(embedded_data.y_test[index])
+        path = _write_digit_png(folder / f"test_{index}.png", embedded_data.x_test[index], invert=index % 2 == 1)
+        digits[str(path)] = label
+    (folder / "broken.png").write_bytes(b"not a png")
+    Image.new("L", (50, 50), 255).save(folder / "blank.png")
+
+    code = main(
+        [
+            "neighbours",
+            "--model",
+            str(model_folder),
+            "--data",
+            "embedded",
+            "-k",
+            "3",
+            "--json",
+            "--image",
+            str(folder),
+        ]
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1  # some images failed, the others ran
+    answers = {line["image"]: line for line in lines if "predicted" in line}
+    errors = {line["image"]: line["error"] for line in lines if "error" in line}
+    assert set(answers) == set(digits)
+    assert "not a readable image" in errors[str(folder / "broken.png")]
+    assert "empty" in errors[str(folder / "blank.png")]
+    correct = sum(answers[path]["predicted"] == label for path, label in digits.items())
+    assert correct >= 5
+    first = next(iter(answers.values()))
+    assert len(first["neighbours"]) == 3 and set(first["neighbours"][0]) == {"index", "label", "distance"}
+    assert 0 < first["vote_share"] <= 1
+
+
+def test_export_writes_projector_files(model_folder, tmp_path, capsys):
+    out = tmp_path / "projector"
+    assert main(["export", "--model", str(model_folder), "--data", "embedded", "--limit", "50", "--out", str(out)]) == 0
+    assert len((out / "vectors.tsv").read_text().splitlines()) == 50
+    assert len((out / "metadata.tsv").read_text().splitlines()) == 50
+    assert (out / "sprite.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["evaluate", "--model", "/nonexistent/model"], "model folder /nonexistent/model does not exist"),
+        (["train", "--epochs", "0", "--out", "x"], "must be a positive integer"),
+        (["train", "--margin", "-1", "--out", "x"], "must be a positive number"),
+        (["train", "--learning-rate", "abc", "--out", "x"], "not a number"),
+        (["train", "--data", "/nonexistent.npz", "--out", "x"], "does not exist"),
+        (["train", "--data", "embedded", "--batch-size", "100000", "--out", "x"], "larger than"),
+    ],
+)
+def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys):
+    try:
+        code = main(arguments)
+    except SystemExit as exit_request:  # argparse rejects bad flag values itself
+        code = exit_request.code
+    assert code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
+
+
+def test_no_traceback_reaches_the_terminal():
+    completed = subprocess.run(
+        [sys.executable, "-m", "siamese", "evaluate", "--model", "/nonexistent/model"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == "error: model folder /nonexistent/model does not exist"
+    assert "Traceback" not in completed.stderr

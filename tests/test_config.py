@@ -1,0 +1,67 @@
+import json
+import math
+
+import pytest
+
+from siamese.config import CLASSIC, PRESETS, TrainingConfig, preset
+
+
+def test_config_roundtrips_through_json(tmp_path):
+    config = TrainingConfig(architecture="cnn", embedding_dim=32, loss="triplet", margin=0.5, seed=7)
+    config.save(tmp_path / "config.json")
+    assert TrainingConfig.load(tmp_path / "config.json") == config
+    assert json.loads((tmp_path / "config.json").read_text())["architecture"] == "cnn"
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        TrainingConfig().epochs = 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": -2}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"margin": 0.0}, "margin"),
+        ({"margin": -1.0}, "margin"),
+        ({"embedding_dim": 0}, "embedding_dim"),
+        ({"learning_rate": math.nan}, "learning_rate"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"architecture": "transformer"}, "architecture"),
+        ({"loss": "hinge"}, "loss"),
+        ({"distance": "manhattan"}, "distance"),
+        ({"validation_fraction": 0.9}, "validation_fraction"),
+        ({"seed": -1}, "seed"),
+        ({"loss": "cosine_bce", "distance": "euclidean"}, "cosine"),
+        ({"epochs": 2.5}, "epochs"),
+    ],
+)
+def test_impossible_values_raise_a_value_error_naming_the_field(change, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig(**change)
+
+
+def test_unknown_keys_in_a_saved_config_are_refused():
+    with pytest.raises(ValueError, match="unknown config keys: depth"):
+        TrainingConfig.from_dict({"depth": 3})
+
+
+def test_unreadable_config_file_gives_value_error(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not a readable config.json"):
+        TrainingConfig.load(tmp_path / "config.json")
+
+
+def test_classic_preset_is_the_notebook_recipe():
+    assert CLASSIC.architecture == "mlp" and CLASSIC.embedding_dim == 128
+    assert CLASSIC.loss == "contrastive" and CLASSIC.margin == 1.0 and CLASSIC.distance == "euclidean"
+    assert CLASSIC.pair_mining == "fixed" and CLASSIC.batch_size == 32 and CLASSIC.optimizer == "adam"
+
+
+def test_presets_are_reachable_by_name():
+    assert set(PRESETS) == {"quick", "classic", "best"}
+    assert preset("best").architecture == "cnn"
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset("fastest")

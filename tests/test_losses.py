@@ -1,0 +1,137 @@
+"""Each loss against a plain NumPy reference on small hand-made inputs."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from siamese.losses import (
+    ContrastiveLoss,
+    InBatchBinaryCrossentropy,
+    InBatchContrastiveLoss,
+    InBatchTripletLoss,
+    TripletLoss,
+    distance_matrix,
+    pair_distance,
+)
+from siamese.models import CosineLogit
+
+
+def _numpy(tensor):
+    return ops.convert_to_numpy(tensor)
+
+
+def test_contrastive_loss_matches_the_formula_on_a_hand_computed_case():
+    # same pair at d=0.5 costs 0.25; different pair at d=0.25 with margin 1 costs 0.75² = 0.5625;
+    # a different pair beyond the margin costs nothing. Mean = (0.25 + 0.5625 + 0) / 3.
+    labels = np.array([1.0, 0.0, 0.0])
+    distances = np.array([0.5, 0.25, 1.7], dtype=np.float32)
+    assert float(ContrastiveLoss(margin=1.0)(labels, distances)) == pytest.approx((0.25 + 0.5625) / 3)
+
+
+def test_contrastive_loss_matches_numpy_on_random_pairs(rng):
+    labels = rng.integers(0, 2, size=50).astype(np.float32)
+    distances = rng.uniform(0, 2, size=50).astype(np.float32)
+    margin = 1.3
+    expected = np.mean(labels * distances**2 + (1 - labels) * np.maximum(margin - distances, 0) ** 2)
+    assert float(ContrastiveLoss(margin=margin)(labels, distances)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_triplet_loss_matches_numpy(rng):
+    distances = rng.uniform(0, 2, size=(40, 2)).astype(np.float32)
+    expected = np.mean(np.maximum(distances[:, 0] - distances[:, 1] + 0.5, 0))
+    assert float(TripletLoss(margin=0.5)(np.zeros(40), distances)) == pytest.approx(expected, rel=1e-5)
+
+
+def _naive_distance_matrix(embeddings, metric):
+    n = len(embeddings)
+    result = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            a, b = embeddings[i], embeddings[j]
+            if metric == "euclidean":
+                result[i, j] = np.sqrt(np.sum((a - b) ** 2))
+            else:
+                result[i, j] = 1 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+    return result
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_distance_matrix_matches_a_double_loop(rng, metric):
+    embeddings = rng.normal(size=(9, 4)).astype(np.float32)
+    expected = _naive_distance_matrix(embeddings, metric)
+    # The diagonal of the Euclidean matrix is sqrt(epsilon), not 0, to keep gradients finite.
+    assert np.allclose(_numpy(distance_matrix(embeddings, metric)), expected, atol=1e-3)
+    left, right = embeddings[:4], embeddings[4:8]
+    paired = _numpy(pair_distance(left, right, metric))
+    assert np.allclose(paired, [expected[i, i + 4] for i in range(4)], atol=1e-5)
+
+
+def _naive_in_batch(labels, matrix, pair_term):
+    """Per anchor: mean of pair_term over same-digit partners, same over the others, averaged."""
+    losses = []
+    for i in range(len(labels)):
+        same = [pair_term(matrix[i, j], True) for j in range(len(labels)) if j != i and labels[j] == labels[i]]
+        other = [pair_term(matrix[i, j], False) for j in range(len(labels)) if labels[j] != labels[i]]
+        losses.append(0.5 * ((np.mean(same) if same else 0.0) + (np.mean(other) if other else 0.0)))
+    return np.mean(losses)
+
+
+@pytest.fixture
+def batch(rng):
+    labels = np.array([0, 0, 1, 1, 1, 2, 3, 3])
+    matrix = rng.uniform(0.05, 2.0, size=(8, 8)).astype(np.float32)
+    matrix = (matrix + matrix.T) / 2
+    np.fill_diagonal(matrix, 0.0)
+    return labels, matrix
+
+
+def test_in_batch_contrastive_matches_a_loop_over_every_pair(batch):
+    labels, matrix = batch
+    margin = 1.0
+
+    def term(distance, same):
+        return distance**2 if same else max(margin - distance, 0) ** 2
+
+    expected = _naive_in_batch(labels, matrix, term)
+    assert float(InBatchContrastiveLoss(margin)(labels, matrix)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_in_batch_bce_matches_a_loop_over_every_pair(batch):
+    labels, logits = batch
+    logits = (logits - 1.0) * 4
+
+    def term(logit, same):
+        probability = 1 / (1 + np.exp(-logit))
+        return -np.log(probability) if same else -np.log(1 - probability)
+
+    expected = _naive_in_batch(labels, logits, term)
+    assert float(InBatchBinaryCrossentropy()(labels, logits)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_in_batch_triplet_uses_the_hardest_positive_and_negative(batch):
+    labels, matrix = batch
+    margin = 0.4
+    losses = []
+    for i in range(len(labels)):
+        positives = [matrix[i, j] for j in range(len(labels)) if j != i and labels[j] == labels[i]]
+        negatives = [matrix[i, j] for j in range(len(labels)) if labels[j] != labels[i]]
+        losses.append(max(max(positives) - min(negatives) + margin, 0) if positives else 0.0)
+    assert float(InBatchTripletLoss(margin)(labels, matrix)) == pytest.approx(np.mean(losses), rel=1e-5)
+
+
+def test_cosine_logit_starts_at_scale_ten_and_bias_minus_five():
+    layer = CosineLogit()
+    distances = np.array([0.0, 0.5, 1.0], dtype=np.float32)
+    # similarity 1 → 10 - 5 = 5; similarity 0.5 → 0; similarity 0 → -5
+    assert np.allclose(_numpy(layer(distances)), [5.0, 0.0, -5.0])
+    assert len(layer.trainable_weights) == 2
+
+
+def test_pair_bce_on_logits_matches_numpy():
+    labels = np.array([1.0, 0.0, 1.0])
+    logits = np.array([2.0, -1.0, -0.5], dtype=np.float32)
+    probability = 1 / (1 + np.exp(-logits))
+    expected = -np.mean(labels * np.log(probability) + (1 - labels) * np.log(1 - probability))
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits)
+    assert float(loss) == pytest.approx(expected, rel=1e-5)

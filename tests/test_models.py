@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from siamese.config import TrainingConfig
+from siamese.models import build_embedding_network, build_training_model, embed
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
+def test_embedding_network_maps_images_to_vectors(architecture, rng):
+    network = build_embedding_network(TrainingConfig(architecture=architecture, embedding_dim=16))
+    images = rng.uniform(size=(3, 28, 28)).astype(np.float32)
+    assert embed(network, images).shape == (3, 16)
+
+
+def test_mlp_is_the_classic_784_512_256_d_stack():
+    network = build_embedding_network(TrainingConfig(architecture="mlp", embedding_dim=128))
+    dense_widths = [layer.units for layer in network.layers if hasattr(layer, "units")]
+    assert dense_widths == [512, 256, 128]
+    assert network.count_params() == 784 * 512 + 512 + 512 * 256 + 256 + 256 * 128 + 128
+
+
+def test_normalised_embeddings_have_unit_length(rng):
+    network = build_embedding_network(TrainingConfig(normalize_embeddings=True, embedding_dim=8))
+    lengths = np.linalg.norm(embed(network, rng.uniform(size=(5, 28, 28))), axis=1)
+    assert np.allclose(lengths, 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "towers"),
+    [({"pair_mining": "fixed"}, 2), ({"pair_mining": "fixed", "loss": "triplet"}, 3), ({}, 1)],
+)
+def test_every_tower_shares_one_embedding_network(changes, towers):
+    config = TrainingConfig(**changes)
+    network = build_embedding_network(config)
+    model = build_training_model(network, config)
+    assert len(model.inputs) == towers
+    # Shared weights: the Siamese model owns no weights beyond the one embedding network.
+    assert model.count_params() == network.count_params()
+
+
+def test_cosine_bce_model_adds_only_a_learned_scale_and_bias():
+    config = TrainingConfig(loss="cosine_bce", distance="cosine", pair_mining="fixed")
+    network = build_embedding_network(config)
+    assert build_training_model(network, config).count_params() == network.count_params() + 2
+
+
+def test_pair_model_outputs_the_distance_between_the_two_embeddings(rng):
+    config = TrainingConfig(pair_mining="fixed", embedding_dim=8)
+    network = build_embedding_network(config)
+    model = build_training_model(network, config)
+    left, right = rng.uniform(size=(4, 28, 28)), rng.uniform(size=(4, 28, 28))
+    expected = np.linalg.norm(embed(network, left) - embed(network, right), axis=1)
+    assert np.allclose(np.asarray(model([left, right])), expected, atol=1e-4)
+
+
+def test_embed_in_batches_equals_one_call(rng):
+    network = build_embedding_network(TrainingConfig(embedding_dim=8))
+    images = rng.uniform(size=(10, 28, 28)).astype(np.float32)
+    assert np.allclose(embed(network, images, batch_size=3), embed(network, images), atol=1e-6)
+
+
+def test_embed_refuses_wrong_shapes():
+    network = build_embedding_network(TrainingConfig(embedding_dim=8))
+    with pytest.raises(ValueError, match=r"\(n, 28, 28\)"):
+        embed(network, np.zeros((2, 784)))
+
+
+def test_same_seed_builds_the_same_weights():
+    first = build_embedding_network(TrainingConfig(seed=4)).get_weights()
+    second = build_embedding_network(TrainingConfig(seed=4)).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))

@@ -1,0 +1,116 @@
+"""Saving and loading model folders: round trips, atomicity, safe mode, shape checks."""
+
+import os
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from siamese import storage
+from siamese.config import TrainingConfig
+from siamese.models import build_embedding_network, embed
+from siamese.storage import load_embedding_network, load_model, save_model, save_result
+from siamese.training import TrainingHistory, train
+
+
+@pytest.fixture(scope="module")
+def trained(small_data):
+    return train(TrainingConfig(epochs=1, embedding_dim=16, batch_size=128), small_data)
+
+
+def test_a_saved_model_reloads_with_identical_embeddings(trained, small_data, tmp_path):
+    folder = save_result(trained, tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json",
+        "embedding.keras",
+        "history.json",
+        "metrics.json",
+    ]
+    loaded = load_model(folder)
+    assert loaded.config == trained.config
+    assert loaded.history == trained.history
+    assert loaded.threshold == pytest.approx(trained.threshold)
+    before = embed(trained.embedding_network, small_data.x_test)
+    assert np.array_equal(embed(loaded.embedding_network, small_data.x_test), before)
+
+
+def _save_empty_model(folder, embedding_dim):
+    config = TrainingConfig(embedding_dim=embedding_dim)
+    network = build_embedding_network(config)
+    return save_model(folder, embedding_network=network, config=config, history=TrainingHistory(), metrics={})
+
+
+def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, monkeypatch):
+    folder = _save_empty_model(tmp_path / "model", 8)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(TrainingConfig, "save", crash)
+    with pytest.raises(OSError):
+        _save_empty_model(folder, 12)
+    monkeypatch.undo()
+    assert load_model(folder).config.embedding_dim == 8
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no half-written leftovers
+
+
+def test_a_crash_between_the_renames_is_recovered_on_load(tmp_path, monkeypatch):
+    folder = _save_empty_model(tmp_path / "model", 8)
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_die(source, target):
+        calls.append(target)
+        if len(calls) == 2:  # the old folder is already moved aside; the new one never arrives
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(storage.os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _save_empty_model(folder, 12)
+    monkeypatch.undo()
+    assert not folder.exists()
+    assert load_model(folder).config.embedding_dim == 8
+
+
+def test_a_missing_folder_is_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        load_model(tmp_path / "nothing")
+
+
+def test_a_corrupt_keras_file_is_refused(tmp_path):
+    (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 definitely not a model")
+    with pytest.raises(ValueError):
+        load_embedding_network(tmp_path / "broken.keras")
+    (tmp_path / "text.keras").write_text("hello")
+    with pytest.raises(ValueError, match="not a Keras model file"):
+        load_embedding_network(tmp_path / "text.keras")
+
+
+def test_a_lambda_layer_is_refused_by_safe_mode(tmp_path):
+    images = keras.Input(shape=(28, 28))
+    flat = keras.layers.Flatten()(images)
+    outputs = keras.layers.Lambda(lambda x: x * 2.0)(keras.layers.Dense(4)(flat))
+    keras.Model(images, outputs).save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueError, match="could not be loaded safely"):
+        load_embedding_network(tmp_path / "lambda.keras")
+
+
+def test_wrong_input_shape_or_embedding_size_is_refused(tmp_path):
+    images = keras.Input(shape=(32, 32))
+    keras.Model(images, keras.layers.Dense(4)(keras.layers.Flatten()(images))).save(tmp_path / "wide.keras")
+    with pytest.raises(ValueError, match=r"input must be \(n, 28, 28\)"):
+        load_embedding_network(tmp_path / "wide.keras")
+    network = build_embedding_network(TrainingConfig(embedding_dim=8))
+    network.save(tmp_path / "eight.keras")
+    with pytest.raises(ValueError, match="outputs 8 numbers per image, the config says 16"):
+        load_embedding_network(tmp_path / "eight.keras", embedding_dim=16)
+
+
+def test_the_saved_file_is_a_plain_keras_archive(trained, tmp_path):
+    folder = save_result(trained, tmp_path / "model")
+    with zipfile.ZipFile(folder / "embedding.keras") as archive:
+        assert "config.json" in archive.namelist()
+    reloaded = keras.saving.load_model(folder / "embedding.keras", safe_mode=True, compile=False)
+    assert reloaded.output_shape == (None, 16)

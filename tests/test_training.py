@@ -1,0 +1,113 @@
+"""Real (small) training runs: learning, reporting, stopping, NaN handling."""
+
+import math
+
+import numpy as np
+import pytest
+
+from siamese.config import TrainingConfig, preset
+from siamese.training import COMPLETED, NAN_LOSS, STOPPED, StopRequest, TrainingCallback, train
+
+pytestmark = pytest.mark.slow
+
+
+class Recorder(TrainingCallback):
+    def __init__(self, stop_after_batches=None, stop=None):
+        self.events = []
+        self.batches = []
+        self.stop_after_batches = stop_after_batches
+        self.stop = stop
+
+    def on_train_begin(self, plan, embedding_network):
+        self.events.append("begin")
+        self.plan = plan
+
+    def on_batch_end(self, progress):
+        self.batches.append(progress)
+        if self.stop_after_batches and len(self.batches) == self.stop_after_batches:
+            self.stop.request()
+
+    def on_epoch_end(self, record, embedding_network):
+        self.events.append(f"epoch {record.epoch}")
+
+    def on_train_end(self, result):
+        self.events.append(f"end {result.status}")
+
+
+def test_quick_preset_learns_well_above_chance_on_the_embedded_set(embedded_data):
+    recorder = Recorder()
+    result = train(preset("quick"), embedded_data, callbacks=[recorder])
+    assert result.status == COMPLETED
+    assert result.validation_pair_accuracy > 0.85  # chance is 0.5: pairs are balanced
+    epochs = preset("quick").epochs
+    assert recorder.events == ["begin", *[f"epoch {e}" for e in range(1, epochs + 1)], "end completed"]
+    assert len(result.history.batch_losses) == epochs * recorder.plan.steps_per_epoch
+    assert len(result.history.epochs) == epochs
+    assert result.history.epochs[-1].train_loss < result.history.epochs[0].train_loss
+
+
+def test_batch_progress_counts_up_to_the_whole_run(small_data):
+    recorder = Recorder()
+    train(TrainingConfig(epochs=2, batch_size=128), small_data, callbacks=[recorder])
+    last = recorder.batches[-1]
+    assert (last.epoch, last.batch) == (2, recorder.plan.steps_per_epoch)
+    assert last.fraction_done == pytest.approx(1.0)
+    assert all(b.seconds_left >= 0 for b in recorder.batches)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"pair_mining": "fixed", "batch_size": 64},
+        {"pair_mining": "fresh", "loss": "triplet", "batch_size": 64},
+        {"loss": "cosine_bce", "distance": "cosine"},
+        {"loss": "triplet", "distance": "cosine", "normalize_embeddings": True},
+        {"architecture": "cnn", "normalize_embeddings": True, "embedding_dim": 32},
+    ],
+)
+def test_every_loss_and_pair_mining_trains_above_chance(small_data, changes):
+    result = train(TrainingConfig(epochs=2, **changes), small_data)
+    assert result.status == COMPLETED
+    assert result.validation_pair_accuracy > 0.6
+
+
+def test_a_stop_request_ends_training_after_the_current_batch_and_keeps_the_model(small_data):
+    stop = StopRequest()
+    recorder = Recorder(stop_after_batches=3, stop=stop)
+    result = train(TrainingConfig(epochs=5, batch_size=32), small_data, callbacks=[recorder], stop=stop)
+    assert result.status == STOPPED
+    assert len(result.history.batch_losses) == 3
+    assert result.history.epochs == []
+    assert "Stopped" in result.message
+    assert np.isfinite(result.embedding_network.predict(small_data.x_test[:2], verbose=0)).all()
+
+
+def test_a_nan_loss_stops_with_a_clear_message_and_finite_weights(small_data):
+    config = TrainingConfig(epochs=3, learning_rate=1e12, optimizer="sgd", batch_size=64)
+    result = train(config, small_data)
+    assert result.status == NAN_LOSS
+    assert "NaN" in result.message and "learning rate" in result.message
+    for weights in result.embedding_network.get_weights():
+        assert np.isfinite(weights).all()
+
+
+def test_a_batch_larger_than_the_data_is_refused_before_training(small_data):
+    with pytest.raises(ValueError, match="larger than the 1350 training images"):
+        train(TrainingConfig(batch_size=5000), small_data)
+
+
+def test_best_weights_are_restored(small_data):
+    result = train(TrainingConfig(epochs=3, restore_best_weights=True, batch_size=128), small_data)
+    best = min(result.history.epochs, key=lambda record: record.validation_loss)
+    # The threshold is re-chosen on the restored weights; it matches the best epoch's.
+    assert result.threshold == pytest.approx(best.threshold, rel=1e-4)
+    assert result.validation_pair_accuracy == pytest.approx(best.validation_pair_accuracy)
+
+
+def test_history_roundtrips_through_a_dict(small_data):
+    from siamese.training import TrainingHistory
+
+    result = train(TrainingConfig(epochs=1, batch_size=128), small_data)
+    again = TrainingHistory.from_dict(result.history.to_dict())
+    assert again == result.history
+    assert math.isfinite(again.epochs[0].validation_loss)
