@@ -38,9 +38,20 @@ DIGIT_COLOURS = [
 ]
 
 
-def page_setup(title: str, icon: str) -> MnistData:
+def app_icon():
+    """The favicon, drawn here: an icon from a font or emoji CDN would need the internet."""
+    from PIL import Image, ImageDraw
+
+    icon = Image.new("RGB", (32, 32), "#4f46e5")
+    draw = ImageDraw.Draw(icon)
+    draw.ellipse((4, 8, 16, 24), outline="white", width=3)
+    draw.ellipse((16, 8, 28, 24), outline="white", width=3)
+    return icon
+
+
+def page_setup(title: str) -> MnistData:
     """Configure the page, load the data and show the data source and model in the sidebar."""
-    st.set_page_config(page_title=f"{title} · Siamese Explorer", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{title} · Siamese Explorer", page_icon=app_icon(), layout="wide")
     data = mnist()
     with st.sidebar:
         st.caption(f"**Data:** {data.description}")
@@ -84,7 +95,10 @@ class ModelEntry:
 
 
 # ---------------------------------------------------------------- default model
-DEFAULT_CONFIG = PRESETS["quick"]
+def default_config(data: MnistData) -> TrainingConfig:
+    """The quick preset, with fewer epochs on bigger data: about the same number of steps either way."""
+    epochs = max(3, min(PRESETS["quick"].epochs, -(-60_000 // len(data.y_train))))
+    return PRESETS["quick"].replace(epochs=epochs)
 
 
 class DefaultModelSlot:
@@ -102,7 +116,9 @@ def _default_slot(fingerprint: str) -> DefaultModelSlot:
 
 
 def default_model_folder(data: MnistData) -> Path:
-    return cache_root() / f"default-{data_fingerprint(data)}"
+    """One folder per data set and default config, so a changed recipe is trained afresh."""
+    config_hash = hashlib.sha256(str(sorted(default_config(data).to_dict().items())).encode()).hexdigest()[:8]
+    return cache_root() / f"default-{data_fingerprint(data)}-{config_hash}"
 
 
 def default_model(data: MnistData) -> ModelEntry:
@@ -145,7 +161,9 @@ def _load_or_train_default(data: MnistData, slot: DefaultModelSlot) -> ModelEntr
         )
     except ValueError:
         pass  # missing or corrupt: train it again
-    result = train_with_progress(DEFAULT_CONFIG, data, label="Training the default model (once per server)", slot=slot)
+    result = train_with_progress(
+        default_config(data), data, label="Training the default model (once per server)", slot=slot
+    )
     save_result(result, folder)
     return ModelEntry(
         "the default model",

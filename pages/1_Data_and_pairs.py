@@ -58,7 +58,7 @@ def show_class_counts(data: MnistData) -> None:
             "pictures": np.bincount(data.y_train, minlength=NUM_CLASSES),
         }
     )
-    st.bar_chart(counts, x="digit", y="pictures", height=260, color=SAME_COLOUR)
+    st.bar_chart(counts, x="digit", y="pictures", height=260, color="#4f46e5")
     st.caption(
         f"Training pictures per digit ({len(data.y_train):,} in all). "
         "Roughly equal counts mean no digit dominates what the network learns."
@@ -80,7 +80,7 @@ def show_pairs(data: MnistData) -> None:
         seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=PAIR_SEED_KEY)
     with button_column:
         # The callback runs before the next rerun, so it may still change the seed widget's value.
-        st.button("New pairs", on_click=next_seed, icon="🎲")
+        st.button("New pairs", on_click=next_seed)
     pairs = make_pairs(data.y_train, seed=int(seed))
     st.caption(
         f"Seed {int(seed)} gives {len(pairs):,} pairs: one positive and one negative pair for each training "
@@ -123,7 +123,7 @@ def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -
 
 
 def main() -> None:
-    data = page_setup("Data & pairs", "🔢")
+    data = page_setup("Data & pairs")
     st.title("Data & pairs")
     browse_digits(data)
     st.divider()

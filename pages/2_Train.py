@@ -19,7 +19,7 @@ from siamese.config import (
     TrainingConfig,
 )
 
-data = page_setup("Train", "🏋️")
+data = page_setup("Train")
 
 # TensorFlow loads here, after the page frame is on screen.
 from siamese.snapshots import EmbeddingSnapshots  # noqa: E402
@@ -180,12 +180,20 @@ def loss_figure(history, steps_per_epoch: int, epochs: int) -> go.Figure:
             line={"color": "#16a34a", "dash": "dot"},
         )
     figure.update_layout(
-        height=340,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-        xaxis={"title": "epoch", "range": [0, epochs]},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "x": 0, "y": -0.25, "yanchor": "top"},
+        xaxis={"title": {"text": "epoch", "standoff": 4}, "range": [0, epochs]},
         yaxis={"title": "loss", "rangemode": "tozero"},
-        yaxis2={"title": "pair accuracy", "overlaying": "y", "side": "right", "range": [0.5, 1.0]},
+        yaxis2={
+            "title": "pair accuracy",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0.5, 1.0],
+            "tickformat": ".0%",
+            "dtick": 0.1,
+            "showgrid": False,
+        },
         title="Loss and accuracy",
     )
     return figure

@@ -119,8 +119,9 @@ def show_pair_grid(data: MnistData, evaluation: ModelEvaluation, threshold: floa
 def draw_test_pair(data: MnistData, evaluation: ModelEvaluation, position: int, frame: str, caption: str) -> None:
     left, right = evaluation.pairs.left[position], evaluation.pairs.right[position]
     gap = np.zeros((data.x_test.shape[1], 3), dtype=np.float32)
-    picture = digit_picture(np.hstack([data.x_test[left], gap, data.x_test[right]]), frame=frame, scale=2, border=4)
-    st.image(picture, caption=f"{data.y_test[left]} & {data.y_test[right]} · {caption}")
+    picture = digit_picture(np.hstack([data.x_test[left], gap, data.x_test[right]]), frame=frame, scale=3, border=5)
+    # Stretched to the column: otherwise a long caption widens its own picture and the grid looks ragged.
+    st.image(picture, caption=f"{data.y_test[left]} & {data.y_test[right]} · {caption}", width="stretch")
 
 
 def histogram_figure(model: ModelEntry, evaluation: ModelEvaluation, threshold: float) -> go.Figure:
@@ -197,7 +198,7 @@ def roc_figure(evaluation: ModelEvaluation, threshold: float) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis_title="different-digit pairs wrongly called same",
         yaxis_title="same-digit pairs rightly called same",
-        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        xaxis={"range": [0, 1.02], "tickformat": ".0%"},
         yaxis={"range": [0, 1.02], "tickformat": ".0%"},
         legend={"x": 0.98, "y": 0.02, "xanchor": "right", "yanchor": "bottom"},
     )
@@ -243,8 +244,14 @@ def error_figure(data: MnistData, evaluation: ModelEvaluation, threshold: float)
     figure.update_layout(
         height=520,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": "digit", "side": "bottom", "constrain": "domain"},
-        yaxis={"title": "digit", "autorange": "reversed", "scaleanchor": "x"},
+        xaxis={"title": "digit", "type": "category", "constrain": "domain"},
+        yaxis={
+            "title": "digit",
+            "type": "category",
+            "autorange": "reversed",
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
     )
     return figure
 
@@ -291,7 +298,7 @@ def evaluation_or_stop(model: ModelEntry, data: MnistData) -> ModelEvaluation:
 
 
 def main() -> None:
-    data = page_setup("Evaluate", "📏")
+    data = page_setup("Evaluate")
     st.title("Evaluate")
     model = active_model(data)
     evaluation = evaluation_or_stop(model, data)

@@ -32,7 +32,7 @@ PAGE_GREY = 0.945  # close to the theme's secondary background, around non-squar
 MODES = ("Find neighbours", "Compare two digits")
 BLANK_HINT = "✏️ Draw a digit from 0 to 9 in the black box: white on black, like MNIST."
 
-data = page_setup("Draw", "✏️")
+data = page_setup("Draw")
 
 try:
     # The canvas component only imports inside a running Streamlit app (or AppTest).
@@ -134,7 +134,7 @@ def canvas_key(name: str) -> str:
 
 
 def clear_button(name: str, label: str = "Clear") -> None:
-    st.button(label, key=f"{name}_clear", on_click=next_canvas, args=(f"{name}_round",), icon="🧹")
+    st.button(label, key=f"{name}_clear", on_click=next_canvas, args=(f"{name}_round",), icon=":material/ink_eraser:")
 
 
 # ---------------------------------------------------------------- sections
@@ -232,17 +232,22 @@ def show_map(query_embedding=None, neighbour_indices=None, predicted=None) -> No
         title={"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
     )
     st.plotly_chart(figure, key="draw_map")
+    where = (
+        "your digit is the star and its nearest neighbours are ringed"
+        if query_embedding is not None
+        else "draw a digit and it lands on this map as a star"
+    )
     st.caption(
         "Each dot is a training digit placed by its embedding (flattened from "
-        f"{index.reference_embeddings.shape[1]} numbers to 2 with PCA); your digit is the star and its "
-        "nearest neighbours are ringed. Flattening squashes distances, so neighbours can look further "
-        "apart here than they are to the network."
+        f"{index.reference_embeddings.shape[1]} numbers to 2 with PCA); {where}. Flattening squashes "
+        "distances, so neighbours can look further apart here than they are to the network."
     )
 
 
 def find_neighbours(stroke_width: int) -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
+        st.markdown("**Your digit**")
         image = drawing_canvas(canvas_key("draw_canvas"), stroke_width)
         clear_button("draw_canvas")
         k = st.slider("Neighbours to show (k)", 1, 10, 5, key="draw_k")
@@ -264,7 +269,7 @@ def find_neighbours(stroke_width: int) -> None:
 def compare_two(stroke_width: int) -> None:
     st.write("Draw one digit on each canvas. The network says *same digit* when their points are close enough.")
     columns = st.columns(2, gap="large")
-    steps = []
+    embeddings = []
     for column, name, title in zip(columns, ("compare_a", "compare_b"), ("First digit", "Second digit"), strict=True):
         with column:
             st.markdown(f"**{title}**")
@@ -272,16 +277,17 @@ def compare_two(stroke_width: int) -> None:
             clear_button(name)
             drawn = read_drawing(image)
             if drawn is not None and drawn.ok:
+                result = index.query(drawn.centred, k=5)  # its embedding is embed_query's
                 picture, words = st.columns([1, 2])
                 picture.image(digit_picture(drawn.centred, scale=3), caption="what the network sees")
-                words.caption(f"Its nearest training digits say **{index.query(drawn.centred, k=5).predicted}**.")
+                words.caption(f"Its nearest training digits say **{result.predicted}**.")
+                embeddings.append(result.embedding)
             else:
                 explain_status(drawn)
-            steps.append(drawn)
-    if not all(drawn is not None and drawn.ok for drawn in steps):
+    if len(embeddings) < 2:
         return
     metric, threshold = model.config.metric, float(model.threshold)
-    first, second = (index.embed_query(drawn.centred) for drawn in steps)
+    first, second = embeddings
     distance = float(paired_distances(first[None], second[None], metric=metric)[0])
     same = bool(predict_same(distance, threshold))
     st.divider()
@@ -296,21 +302,25 @@ def compare_two(stroke_width: int) -> None:
         st.metric(f"{metric.capitalize()} distance between the embeddings", f"{distance:.3f}")
         st.caption(
             f"The distance is {relation} the model's threshold of {threshold:.3f}, so the network calls them "
-            f"{'the same digit' if same else 'different digits'}. The threshold was chosen after training "
-            "to separate same-digit pairs from different-digit pairs best."
+            f"{'the same digit' if same else 'different digits'}. The threshold is the distance that best "
+            "separated same-digit from different-digit pairs of held-out validation digits."
         )
     with gauge:
+        st.markdown("**Distance vs threshold**")
         st.plotly_chart(distance_gauge(distance, threshold, same), key="compare_gauge")
+        st.caption(
+            "The bar is the distance; the black line is the threshold. Up to the line (green) the network "
+            "says *same digit*, past it (red) *different digits*."
+        )
 
 
 def distance_gauge(distance: float, threshold: float, same: bool) -> go.Figure:
     top = max(2.0 * threshold, 1.15 * distance, 1e-6)
     figure = go.Figure(
         go.Indicator(
-            mode="gauge+number",
+            mode="gauge",
             value=distance,
-            number={"valueformat": ".3f"},
-            title={"text": "distance vs threshold", "font": {"size": 14}},
+            domain={"x": [0.0, 1.0], "y": [0.0, 1.0]},
             gauge={
                 "shape": "bullet",
                 "axis": {"range": [0, top]},
@@ -323,7 +333,7 @@ def distance_gauge(distance: float, threshold: float, same: bool) -> go.Figure:
             },
         )
     )
-    figure.update_layout(height=130, margin={"l": 130, "r": 30, "t": 20, "b": 30})
+    figure.update_layout(height=110, margin={"l": 10, "r": 20, "t": 10, "b": 30})
     return figure
 
 

@@ -182,7 +182,7 @@ class _ProgressBar:
     def on_train_begin(self, plan, embedding_network):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=plan.epochs * plan.steps_per_epoch, unit="batch", file=sys.stderr)
+        self.bar = tqdm(total=plan.epochs * plan.steps_per_epoch, unit="batch", file=sys.stderr, mininterval=1.0)
 
     def on_batch_end(self, progress):
         self.bar.update(1)

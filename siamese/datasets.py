@@ -63,6 +63,33 @@ class TrainingBatches(_GatheredBatches):
             order = generator.permutation(len(pairs))
             towers, targets = (pairs.left[order], pairs.right[order]), pairs.labels[order].astype(np.float32)
         super().__init__(images, towers, targets, batch_size=config.batch_size, full_only=True)
+        self.shift = config.augment_shift
+        self.shift_seed = _epoch_seed(config, epoch)
+
+    def __getitem__(self, index: int):
+        inputs, targets = super().__getitem__(index)
+        if self.shift:
+            # Seeded by epoch and batch, so a batch is the same whenever and however often it is asked for.
+            generator = np.random.default_rng([self.shift_seed, index])
+            if isinstance(inputs, tuple):
+                inputs = tuple(random_shift(tower, self.shift, generator) for tower in inputs)
+            else:
+                inputs = random_shift(inputs, self.shift, generator)
+        return inputs, targets
+
+
+def random_shift(images: np.ndarray, shift: int, generator: np.random.Generator) -> np.ndarray:
+    """``(n, h, w)`` images each moved by a random whole number of pixels in ``[-shift, shift]`` along both axes.
+
+    Pixels moved in from outside are 0 (background).
+    """
+    count, height, width = images.shape
+    padded = np.pad(images, ((0, 0), (shift, shift), (shift, shift)))
+    top = generator.integers(0, 2 * shift + 1, size=count)
+    left = generator.integers(0, 2 * shift + 1, size=count)
+    rows = (top[:, None] + np.arange(height))[:, :, None]
+    columns = (left[:, None] + np.arange(width))[:, None, :]
+    return padded[np.arange(count)[:, None, None], rows, columns]
 
 
 class ValidationBatches(_GatheredBatches):

@@ -92,6 +92,7 @@ def pair_accuracy(distances: np.ndarray, labels: np.ndarray, *, threshold: float
     float in [0, 1]
     """
     distances, is_same = _check_pairs(distances, labels)
+    _check_threshold(threshold)
     return float(np.mean(predict_same(distances, threshold) == is_same))
 
 
@@ -201,6 +202,7 @@ def pair_error_table(
     digits_right = _check_digits(digits_right, size=distances.size, name="digits_right")
     if np.any((digits_left == digits_right) != is_same):
         raise ValueError("labels disagree with the digits: SAME must mean digits_left == digits_right")
+    _check_threshold(threshold)
     is_wrong = predict_same(distances, threshold) != is_same
     return PairErrorTable(
         errors=_symmetric_digit_counts(digits_left[is_wrong], digits_right[is_wrong]),
@@ -230,6 +232,7 @@ def hardest_mistakes(
     distances, is_same = _check_pairs(distances, labels)
     if not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"count must be a positive integer, got {count!r}")
+    _check_threshold(threshold)
     called_same = predict_same(distances, threshold)
     missed_same = np.flatnonzero(is_same & ~called_same)
     false_same = np.flatnonzero(~is_same & called_same)
@@ -433,12 +436,15 @@ def _average_precision_at_r(neighbour_labels: np.ndarray, label: int, relevant: 
 
 def _threshold_for_cut(sorted_distances: np.ndarray, *, cut: int) -> float:
     """Threshold calling exactly the first ``cut`` sorted distances same."""
+    # Computed in the distances' own dtype: a float64 threshold would be rounded when compared with
+    # float32 distances and could land on one of them.
+    float_type = sorted_distances.dtype.type
     if cut == 0:
-        return float(np.nextafter(sorted_distances[0], -np.inf))
+        return float(np.nextafter(sorted_distances[0], float_type(-np.inf)))
     if cut == sorted_distances.size:
         return float(sorted_distances[-1])
     lower, upper = sorted_distances[cut - 1], sorted_distances[cut]
-    midpoint = lower + (upper - lower) / 2
+    midpoint = float_type(lower + (upper - lower) / 2)
     # Between neighbouring floats the midpoint can round up onto the upper one; the lower one is then exact.
     return float(midpoint if midpoint < upper else lower)
 
@@ -460,7 +466,14 @@ def _check_pairs(distances: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     return distances, labels == SAME
 
 
+def _check_threshold(threshold: float) -> None:
+    """``ValueError`` unless ``threshold`` is a number; infinite ones call everything or nothing same."""
+    if not isinstance(threshold, (int, float, np.integer, np.floating)) or np.isnan(threshold):
+        raise ValueError(f"threshold must be a number, got {threshold!r}")
+
+
 def _require_both_labels(is_same: np.ndarray) -> None:
+    """``ValueError`` unless the ``(n,) bool`` is-same mask holds both kinds of pair."""
     if is_same.all() or not is_same.any():
         raise ValueError("labels must contain both SAME and DIFFERENT pairs")
 

@@ -222,10 +222,10 @@ def train(
     _check_sizes(config, len(y_fit))
     embedding_network = build_embedding_network(config)
     model = build_training_model(embedding_network, config)
-    model.compile(optimizer=_optimizer(config), loss=loss_for(config))
+    steps_per_epoch = len(TrainingBatches(x_fit, y_fit, config, epoch=1))
+    model.compile(optimizer=_optimizer(config, total_steps=config.epochs * steps_per_epoch), loss=loss_for(config))
     validation_pairs = make_pairs(y_validation, seed=config.seed + 1)
     validation_data = ValidationBatches(x_validation, y_validation, validation_pairs, config)
-    steps_per_epoch = len(TrainingBatches(x_fit, y_fit, config, epoch=1))
     history = TrainingHistory()
     plan = TrainingPlan(config, config.epochs, steps_per_epoch, len(y_fit), len(y_validation), history)
     run = _Run(plan, tuple(callbacks), stop or StopRequest(), history=history)
@@ -294,13 +294,16 @@ def _check_sizes(config: TrainingConfig, train_size: int) -> None:
         )
 
 
-def _optimizer(config: TrainingConfig) -> keras.optimizers.Optimizer:
+def _optimizer(config: TrainingConfig, *, total_steps: int) -> keras.optimizers.Optimizer:
     optimizers = {
         "adam": keras.optimizers.Adam,
         "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
     }
-    return optimizers[config.optimizer](learning_rate=config.learning_rate)
+    learning_rate = config.learning_rate
+    if config.learning_rate_schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1))
+    return optimizers[config.optimizer](learning_rate=learning_rate)
 
 
 def _epoch_record(epoch, fit_history, model, validation_data, embedding_network, x_validation, pairs, config):

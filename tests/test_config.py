@@ -36,11 +36,22 @@ def test_config_is_frozen():
         ({"seed": -1}, "seed"),
         ({"loss": "cosine_bce", "distance": "euclidean"}, "cosine"),
         ({"epochs": 2.5}, "epochs"),
+        ({"learning_rate_schedule": "step"}, "learning_rate_schedule"),
+        ({"augment_shift": -1}, "augment_shift"),
+        ({"augment_shift": 1.5}, "augment_shift"),
+        ({"augment_shift": 20}, "augment_shift"),
     ],
 )
 def test_impossible_values_raise_a_value_error_naming_the_field(change, message):
     with pytest.raises(ValueError, match=message):
         TrainingConfig(**change)
+
+
+def test_configs_saved_before_schedules_and_augmentation_load_without_them():
+    values = TrainingConfig().to_dict()
+    del values["learning_rate_schedule"], values["augment_shift"]
+    config = TrainingConfig.from_dict(values)
+    assert config.learning_rate_schedule == "constant" and config.augment_shift == 0
 
 
 def test_unknown_keys_in_a_saved_config_are_refused():

@@ -223,8 +223,12 @@ def test_pair_functions_reject_bad_input(distances, labels):
         distance_histograms(distances, labels)
 
 
-def test_bad_counts_are_rejected():
+def test_bad_counts_and_thresholds_are_rejected():
     distances, labels = random_pairs(5, size=10)
+    with pytest.raises(ValueError, match="threshold"):
+        pair_accuracy(distances, labels, threshold=np.nan)
+    with pytest.raises(ValueError, match="threshold"):
+        hardest_mistakes(distances, labels, threshold=None)
     with pytest.raises(ValueError, match="bins"):
         distance_histograms(distances, labels, bins=0)
     with pytest.raises(ValueError, match="count"):

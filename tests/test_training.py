@@ -63,6 +63,7 @@ def test_batch_progress_counts_up_to_the_whole_run(small_data):
         {"loss": "cosine_bce", "distance": "cosine"},
         {"loss": "triplet", "distance": "cosine", "normalize_embeddings": True},
         {"architecture": "cnn", "normalize_embeddings": True, "embedding_dim": 32},
+        {"learning_rate_schedule": "cosine", "augment_shift": 2},
     ],
 )
 def test_every_loss_and_pair_mining_trains_above_chance(small_data, changes):
@@ -111,3 +112,51 @@ def test_history_roundtrips_through_a_dict(small_data):
     again = TrainingHistory.from_dict(result.history.to_dict())
     assert again == result.history
     assert math.isfinite(again.epochs[0].validation_loss)
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_zero_over_the_planned_steps():
+    from siamese.training import _optimizer
+
+    optimizer = _optimizer(TrainingConfig(learning_rate=0.01, learning_rate_schedule="cosine"), total_steps=10)
+    rates = []
+    for step in (0, 5, 10):
+        optimizer.iterations.assign(step)
+        rates.append(float(optimizer.learning_rate))
+    assert rates == pytest.approx([0.01, 0.005, 0.0], abs=1e-6)
+    constant = _optimizer(TrainingConfig(learning_rate=0.01), total_steps=10)
+    constant.iterations.assign(10)
+    assert float(constant.learning_rate) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("pair_mining", ["online", "fixed"])
+def test_augment_shift_moves_training_images_only_and_repeatably(pair_mining):
+    from siamese.datasets import TrainingBatches, ValidationBatches
+    from siamese.pairs import make_pairs
+
+    generator = np.random.default_rng(0)
+    images = np.zeros((64, 28, 28), dtype=np.float32)
+    images[:, 8:20, 8:20] = generator.uniform(0.1, 1.0, size=(64, 12, 12))  # a 2 px shift keeps every pixel
+    labels = np.repeat(np.arange(8), 8)
+    plain_config = TrainingConfig(pair_mining=pair_mining, batch_size=16)
+    shifted_config = plain_config.replace(augment_shift=2)
+    plain = TrainingBatches(images, labels, plain_config, epoch=1)
+    shifted = TrainingBatches(images, labels, shifted_config, epoch=1)
+    (x_plain, y_plain), (x_shifted, y_shifted) = plain[0], shifted[0]
+    x_plain = x_plain if isinstance(x_plain, tuple) else (x_plain,)
+    x_shifted = x_shifted if isinstance(x_shifted, tuple) else (x_shifted,)
+    np.testing.assert_array_equal(y_shifted, y_plain)
+    for before, after in zip(x_plain, x_shifted, strict=True):
+        assert after.shape == before.shape and after.dtype == before.dtype
+        np.testing.assert_allclose(after.sum(axis=(1, 2)), before.sum(axis=(1, 2)), rtol=1e-5)
+        assert not np.array_equal(after, before)
+        for one_before, one_after in zip(before, after, strict=True):
+            rows, columns = np.nonzero(one_after)
+            top, left = rows.min() - 8, columns.min() - 8
+            assert abs(top) <= 2 and abs(left) <= 2
+            np.testing.assert_array_equal(np.roll(one_before, (top, left), axis=(0, 1)), one_after)
+    again = TrainingBatches(images, labels, shifted_config, epoch=1)[0][0]
+    np.testing.assert_array_equal(again if isinstance(again, tuple) else (again,), x_shifted)
+    pairs = make_pairs(labels, seed=1)
+    validation_plain = ValidationBatches(images, labels, pairs, plain_config)[0][0]
+    validation_shifted = ValidationBatches(images, labels, pairs, shifted_config)[0][0]
+    np.testing.assert_array_equal(validation_shifted, validation_plain)

@@ -1,0 +1,45 @@
+"""Projection speed: PCA of 10,000 embeddings; t-SNE of 5,000 against scikit-learn's default TSNE.
+
+Inputs are real embeddings: a quick model trained for one epoch on full MNIST.
+Trustworthiness (10 neighbours) checks that the faster t-SNE keeps the map as faithful.
+"""
+
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from sklearn.manifold import TSNE, trustworthiness  # noqa: E402
+
+from bench.common import full_mnist, median_seconds, report, rounded  # noqa: E402
+from siamese.config import TrainingConfig  # noqa: E402
+from siamese.models import embed  # noqa: E402
+from siamese.projection import fit_pca, tsne  # noqa: E402
+from siamese.training import train  # noqa: E402
+
+
+def main() -> None:
+    data = full_mnist()
+    network = train(TrainingConfig(epochs=1), data).embedding_network
+    embeddings = embed(network, data.x_test)  # (10000, 128)
+    pca_seconds, _ = median_seconds(lambda: fit_pca(embeddings, n_components=2), repeats=5)
+
+    sample = embeddings[:5000]
+    started = time.perf_counter()
+    reference = TSNE(n_components=2, random_state=0).fit_transform(sample)
+    sklearn_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    ours = tsne(sample, n_components=2, seed=0)
+    our_seconds = time.perf_counter() - started
+    report(rounded({
+        "pca_10000_seconds": pca_seconds,
+        "tsne_5000_seconds": our_seconds,
+        "sklearn_tsne_5000_seconds": sklearn_seconds,
+        "tsne_speedup": sklearn_seconds / our_seconds,
+        "trustworthiness": trustworthiness(sample, ours, n_neighbors=10),
+        "sklearn_trustworthiness": trustworthiness(sample, reference, n_neighbors=10),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Browser fixtures: the real Streamlit server and Debian's headless Chromium.
+
+Outside CI the browser tests skip (with the reason) when Chromium or Playwright
+is missing; in CI (``CI`` set) a missing browser is a failure, since ``.ci/run``
+installs it.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPOSITORY
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPOSITORY / "artifacts" / "screenshots"
+
+
+def _require_browser():
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install -e '.[test]')")
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI, but these are missing: {', '.join(missing)}")
+    if missing:
+        pytest.skip(f"browser tests need {', '.join(missing)}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Streamlit server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the Streamlit server at {url} did not become healthy within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """``streamlit run app.py`` on a free loopback port, on the offline data, with a fresh model cache."""
+    _require_browser()
+    port = free_port()
+    work = tmp_path_factory.mktemp("server")
+    environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(work / "cache")}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    with open(work / "server.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.copy(work / "server.log", SCREENSHOTS.parent / "server.log") if SCREENSHOTS.parent.exists() else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class ConsoleErrors(list):
+    """Console errors and failed requests seen by one page."""
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory: a fresh browser context (a separate Streamlit session) with console errors recorded."""
+    contexts = []
+
+    def make(width: int = 1400, height: int = 1500):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = ConsoleErrors()
+        page.on(
+            "console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.on("response", lambda response: page.console_errors.append(f"HTTP {response.status} {response.url}")
+                if response.status >= 400 else None)  # fmt: skip
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
