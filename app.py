@@ -5,8 +5,18 @@ import streamlit as st
 from explorer_ui import default_model_status, page_setup
 
 PAGES = [
-    ("pages/1_Data_and_pairs.py", "Data & pairs", ":material/grid_view:", "look at the digits and the pairs the network learns from"),
-    ("pages/2_Train.py", "Train", ":material/model_training:", "train a network and watch the loss fall and the clusters form"),
+    (
+        "pages/1_Data_and_pairs.py",
+        "Data & pairs",
+        ":material/grid_view:",
+        "look at the digits and the pairs the network learns from",
+    ),
+    (
+        "pages/2_Train.py",
+        "Train",
+        ":material/model_training:",
+        "train a network and watch the loss fall and the clusters form",
+    ),
     ("pages/3_Evaluate.py", "Evaluate", ":material/fact_check:", "see which pairs it gets right and wrong, and why"),
     ("pages/4_Embeddings.py", "Embeddings", ":material/scatter_plot:", "explore the embedding space in 2-D and 3-D"),
     ("pages/5_Draw.py", "Draw", ":material/draw:", "draw a digit and find its nearest neighbours"),
@@ -82,7 +92,6 @@ def home() -> None:
 
 navigation = st.navigation(
     # No page icons: Streamlit would fetch a material icon from the internet for the favicon.
-    [st.Page(home, title="Home", default=True)]
-    + [st.Page(path, title=label) for path, label, _, _ in PAGES]
+    [st.Page(home, title="Home", default=True)] + [st.Page(path, title=label) for path, label, _, _ in PAGES]
 )
 navigation.run()

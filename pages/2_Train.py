@@ -11,6 +11,7 @@ import streamlit as st
 from explorer_ui import DIGIT_COLOURS, ModelEntry, page_setup, training_gate
 from siamese.config import (
     ARCHITECTURES,
+    LEARNING_RATE_SCHEDULES,
     LOSSES,
     OPTIMIZERS,
     PAIR_MINING,
@@ -61,6 +62,8 @@ FIELDS = {  # widget key -> (label, help)
     ),
     "optimizer": ("Optimizer", "How the weights are updated."),
     "learning_rate": ("Learning rate", "Step size. Too high and the loss explodes to NaN."),
+    "learning_rate_schedule": ("Learning-rate schedule", "constant, or cosine: glide down to 0 by the last step."),
+    "augment_shift": ("Random shift (px)", "Move each training image by up to this many pixels: more variety."),
     "batch_size": ("Batch size", "Images (or pairs) per step."),
     "epochs": ("Epochs", "Passes over the training digits."),
     "restore_best_weights": ("Keep the best epoch", "End with the epoch of lowest validation loss."),
@@ -96,6 +99,7 @@ with st.expander("All hyperparameters", expanded=False):
         "distance": ("euclidean", "cosine"),
         "pair_mining": PAIR_MINING,
         "optimizer": OPTIMIZERS,
+        "learning_rate_schedule": LEARNING_RATE_SCHEDULES,
     }
     for index, (name, (label, help_text)) in enumerate(FIELDS.items()):
         column = columns[index % 4]

@@ -5,6 +5,7 @@ prints one line starting with ``error:`` and exits with status 2; no traceback.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -60,7 +61,7 @@ def _number(text: str, kind):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from siamese.config import ARCHITECTURES, LOSSES, OPTIMIZERS, PAIR_MINING, PRESETS
+    from siamese.config import ARCHITECTURES, LEARNING_RATE_SCHEDULES, LOSSES, OPTIMIZERS, PAIR_MINING, PRESETS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--learning-rate", type=_positive_float)
+    train.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES)
+    train.add_argument("--augment-shift", type=_non_negative_int, help="random shift of training images, in pixels")
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
     train.set_defaults(handler=_train)
@@ -131,21 +134,8 @@ def _config_from(arguments):
     from siamese.config import TrainingConfig, preset
 
     base = preset(arguments.preset) if arguments.preset else TrainingConfig()
-    names = [
-        "architecture",
-        "loss",
-        "margin",
-        "distance",
-        "pair_mining",
-        "pairs_per_image",
-        "embedding_dim",
-        "normalize_embeddings",
-        "optimizer",
-        "epochs",
-        "batch_size",
-        "learning_rate",
-        "seed",
-    ]
+    # Every config field that has a flag of the same name; flags left out keep the preset's value.
+    names = [field.name for field in dataclasses.fields(TrainingConfig) if hasattr(arguments, field.name)]
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
     if changes.get("loss") == "cosine_bce":
         changes.setdefault("distance", "cosine")

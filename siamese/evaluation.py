@@ -378,9 +378,7 @@ def retrieval_metrics(
         predicted, _ = knn_vote(chunk.neighbour_labels[:, :k])
         knn_correct += int(np.count_nonzero(predicted == chunk.label))
         first_correct += int(np.count_nonzero(chunk.neighbour_labels[:, 0] == chunk.label))
-        precision_total += float(
-            np.sum(_average_precision_at_r(chunk.neighbour_labels, chunk.label, chunk.relevant))
-        )
+        precision_total += float(np.sum(_average_precision_at_r(chunk.neighbour_labels, chunk.label, chunk.relevant)))
     return RetrievalMetrics(
         knn_accuracy=knn_correct / query_labels.size,
         precision_at_1=first_correct / query_labels.size,

@@ -57,9 +57,7 @@ def fit_pca(x: np.ndarray, *, n_components: int = 2, seed: int = 0) -> PcaMap:
     x = _check_rows(x)
     largest = min(x.shape)
     if not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= largest:
-        raise ValueError(
-            f"n_components must be between 1 and {largest} for x of shape {x.shape}, got {n_components!r}"
-        )
+        raise ValueError(f"n_components must be between 1 and {largest} for x of shape {x.shape}, got {n_components!r}")
     pca = PCA(n_components=n_components, random_state=seed)
     points = pca.fit_transform(x).astype(np.float32)
     return PcaMap(pca=pca, points=points)
@@ -94,9 +92,7 @@ def tsne(
     if not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= _MAX_TSNE_COMPONENTS:
         raise ValueError(f"n_components must be between 1 and {_MAX_TSNE_COMPONENTS}, got {n_components!r}")
     if not 0 < perplexity < x.shape[0]:
-        raise ValueError(
-            f"perplexity must be above 0 and below the number of rows {x.shape[0]}, got {perplexity}"
-        )
+        raise ValueError(f"perplexity must be above 0 and below the number of rows {x.shape[0]}, got {perplexity}")
     if not isinstance(pca_components, (int, np.integer)) or pca_components < 1:
         raise ValueError(f"pca_components must be a positive integer, got {pca_components!r}")
     if x.shape[1] > pca_components:
@@ -129,9 +125,7 @@ def align_to(reference_points: np.ndarray, points: np.ndarray) -> np.ndarray:
     reference_points = _check_rows(reference_points, name="reference_points")
     points = _check_rows(points, name="points")
     if points.shape != reference_points.shape:
-        raise ValueError(
-            f"points must have the shape of reference_points {reference_points.shape}, got {points.shape}"
-        )
+        raise ValueError(f"points must have the shape of reference_points {reference_points.shape}, got {points.shape}")
     reference_centroid = reference_points.mean(axis=0)
     centred_points = points - points.mean(axis=0)
     # The best orthogonal map is U V^T from the SVD of the cross-covariance (Schoenemann, 1966).

@@ -47,9 +47,7 @@ def nearest_neighbours(
     query = _as_embeddings(query, name="query")
     reference = _as_embeddings(reference, name="reference")
     if query.shape[1] != reference.shape[1]:
-        raise ValueError(
-            f"query and reference must have the same width; got {query.shape} and {reference.shape}"
-        )
+        raise ValueError(f"query and reference must have the same width; got {query.shape} and {reference.shape}")
     if exclude_self and query.shape[0] != reference.shape[0]:
         raise ValueError(
             f"exclude_self needs the query set to be the reference set; got {query.shape[0]} query rows "
@@ -103,9 +101,7 @@ def knn_vote(
     """
     neighbour_labels = np.asarray(neighbour_labels)
     if neighbour_labels.ndim != 2 or neighbour_labels.size == 0:
-        raise ValueError(
-            f"neighbour_labels must be (q, k) with q, k >= 1, got shape {neighbour_labels.shape}"
-        )
+        raise ValueError(f"neighbour_labels must be (q, k) with q, k >= 1, got shape {neighbour_labels.shape}")
     if not np.issubdtype(neighbour_labels.dtype, np.integer):
         raise ValueError(f"neighbour_labels must be integers, got dtype {neighbour_labels.dtype}")
     if neighbour_distances is not None:
@@ -122,9 +118,7 @@ def knn_vote(
     distinct_labels, codes = np.unique(neighbour_labels, return_inverse=True)
     codes = codes.reshape(rows, k)
     cells = codes + distinct_labels.size * np.arange(rows)[:, None]
-    votes = np.bincount(cells.ravel(), minlength=rows * distinct_labels.size).reshape(
-        rows, distinct_labels.size
-    )
+    votes = np.bincount(cells.ravel(), minlength=rows * distinct_labels.size).reshape(rows, distinct_labels.size)
     first_position = np.full(rows * distinct_labels.size, k, dtype=np.int64)
     np.minimum.at(first_position, cells.ravel(), np.tile(np.arange(k), rows))
     # More votes wins; among equal votes the smaller first position (nearer neighbour) wins.

@@ -182,9 +182,7 @@ def test_pair_error_table_rejects_inconsistent_or_bad_digits():
     with pytest.raises(ValueError, match="disagree"):
         pair_error_table(distances, np.array([SAME, SAME]), np.array([1, 2]), np.array([1, 3]), threshold=0.5)
     with pytest.raises(ValueError, match="digits"):
-        pair_error_table(
-            distances, np.array([SAME, SAME]), np.array([1, 10]), np.array([1, 10]), threshold=0.5
-        )
+        pair_error_table(distances, np.array([SAME, SAME]), np.array([1, 10]), np.array([1, 10]), threshold=0.5)
     with pytest.raises(ValueError):
         pair_error_table(distances, np.array([SAME, SAME]), np.array([1]), np.array([1]), threshold=0.5)
 
@@ -287,9 +285,7 @@ def test_map_at_r_chunking_does_not_change_the_answer(monkeypatch):
     whole = mean_average_precision_at_r(query, query_labels, reference, reference_labels)
     # Lists of at most 100 entries: a few queries per chunk.
     monkeypatch.setattr(evaluation, "_MAX_NEIGHBOUR_LIST_ENTRIES", 100)
-    assert mean_average_precision_at_r(query, query_labels, reference, reference_labels) == pytest.approx(
-        whole
-    )
+    assert mean_average_precision_at_r(query, query_labels, reference, reference_labels) == pytest.approx(whole)
 
 
 def test_retrieval_metrics_agree_with_the_single_metrics():
