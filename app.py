@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer_ui import default_model_status, page_setup
+from explorer_ui import configure_page, default_model_status, load_data_with_status
 
 PAGES = [
     (
@@ -24,7 +24,8 @@ PAGES = [
 
 
 def home() -> None:
-    data = page_setup("Home")
+    # The explanations need no data, so they go on screen before MNIST is loaded (about a second in full).
+    configure_page("Home")
 
     st.title("Siamese Explorer")
     st.markdown(
@@ -66,6 +67,7 @@ def home() -> None:
         )
 
     st.divider()
+    data = load_data_with_status()
     status_data, status_model = st.columns(2)
     with status_data:
         st.markdown("**Data**")

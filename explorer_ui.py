@@ -51,7 +51,16 @@ def app_icon():
 
 def page_setup(title: str) -> MnistData:
     """Configure the page, load the data and show the data source and model in the sidebar."""
+    configure_page(title)
+    return load_data_with_status()
+
+
+def configure_page(title: str) -> None:
     st.set_page_config(page_title=f"{title} · Siamese Explorer", page_icon=app_icon(), layout="wide")
+
+
+def load_data_with_status() -> MnistData:
+    """The server's data set, named in the sidebar with the model this session uses."""
     data = mnist()
     with st.sidebar:
         st.caption(f"**Data:** {data.description}")
@@ -262,8 +271,8 @@ def training_gate():
             time.sleep(0.2)
     finally:
         gate.leave(ticket)
-    notice.empty()
     try:
+        notice.empty()  # an element update, so a Stop can arrive here too: the slot is already ours
         yield
     finally:
         gate.semaphore.release()

@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load.
+snapshots, app.
 """
 
 import subprocess
@@ -17,7 +17,6 @@ BENCHMARKS = {
     "projections": ["bench.projections"],
     "snapshots": ["bench.snapshots"],
     "app": ["bench.app"],
-    "load": ["bench.load"],
 }
 
 

@@ -3,6 +3,7 @@
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -147,6 +148,11 @@ class RunRecord:
     validation_pair_accuracy: float
     entry: ModelEntry | None = None
     snapshots: list = field(default_factory=list)
+    steps_per_epoch: int = 1
+
+    @property
+    def fraction_done(self) -> float:
+        return min(len(self.history.batch_losses) / (self.steps_per_epoch * self.config.epochs), 1.0)
 
 
 def loss_figure(history, steps_per_epoch: int, epochs: int) -> go.Figure:
@@ -317,12 +323,13 @@ def run_training(config: TrainingConfig) -> None:
         except ValueError as error:
             st.error(f"Training could not start: {error}")
             return
-    _record(result, snapshots)
+    _record(result, snapshots, view.plan.steps_per_epoch)
     if view.interruption is not None:
         raise view.interruption
+    st.rerun()  # redraw the page once, with the finished run in the results section below
 
 
-def _record(result, snapshots) -> None:
+def _record(result, snapshots, steps_per_epoch: int) -> None:
     runs = st.session_state.setdefault("runs", [])
     name = f"run {len(runs) + 1} · {result.config.architecture} · {result.config.loss}"
     usable = result.history.epochs or result.status == STOPPED
@@ -348,6 +355,7 @@ def _record(result, snapshots) -> None:
             result.validation_pair_accuracy,
             entry,
             snapshots.snapshots,
+            steps_per_epoch,
         )
     )
 
@@ -362,11 +370,10 @@ if start and config is not None:
 
 
 def show_latest(latest: RunRecord) -> None:
-    if latest.status == "completed":
-        st.success(f"{latest.name}: {latest.message}")
-    elif latest.status == STOPPED:
+    st.progress(latest.fraction_done, text=f"{latest.name}: {latest.message}")
+    if latest.status == STOPPED:
         st.warning(f"{latest.name}: {latest.message} The partly trained model is kept and in use.")
-    else:
+    elif latest.status != "completed":
         st.error(f"{latest.name}: {latest.message}")
     if latest.history.epochs:
         st.metric(
@@ -375,8 +382,8 @@ def show_latest(latest: RunRecord) -> None:
             help=f"Same/different calls on held-out pairs at distance threshold {latest.threshold:.3f}.",
         )
     chart_column, map_column = st.columns(2)
-    steps = max(len(latest.history.batch_losses) // max(len(latest.history.epochs), 1), 1)
-    chart_column.plotly_chart(loss_figure(latest.history, steps, latest.config.epochs), width="stretch")
+    figure = loss_figure(latest.history, latest.steps_per_epoch, latest.config.epochs)
+    chart_column.plotly_chart(figure, width="stretch")
     if latest.snapshots:
         labels = _snapshot_sample(SNAPSHOT_SIZE)[1]
         extent = max(float(np.abs(s.points).max()) for s in latest.snapshots) * 1.05
@@ -498,7 +505,10 @@ if upload is not None and st.session_state.get("uploaded_name") != (upload.name,
             with tempfile.NamedTemporaryFile(suffix=".keras") as handle:
                 handle.write(upload.getvalue())
                 handle.flush()
-                network = load_embedding_network(handle.name)
+                try:
+                    network = load_embedding_network(handle.name)
+                except ValueError as error:  # name the student's file, not the temporary copy
+                    raise ValueError(str(error).replace(Path(handle.name).name, upload.name)) from error
             uploaded_config = TrainingConfig(embedding_dim=int(network.output_shape[-1]), normalize_embeddings=False)
             threshold, _ = choose_threshold(network, data, uploaded_config)
             entry = ModelEntry(f"uploaded {upload.name}", network, uploaded_config, threshold, None, origin="uploaded")

@@ -80,8 +80,12 @@ class TrainingConfig:
         shift = self.augment_shift
         if not isinstance(shift, int) or isinstance(shift, bool) or not 0 <= shift <= 8:
             raise ValueError(f"augment_shift must be an integer from 0 to 8 pixels, got {self.augment_shift!r}")
-        if not 0.0 < self.validation_fraction <= 0.5:
-            raise ValueError(f"validation_fraction must be in (0, 0.5], got {self.validation_fraction}")
+        fraction = self.validation_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 < fraction <= 0.5:
+            raise ValueError(f"validation_fraction must be a number in (0, 0.5], got {fraction!r}")
+        for name in ("normalize_embeddings", "restore_best_weights"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.loss == "cosine_bce" and self.distance != "cosine":

@@ -70,11 +70,14 @@ def tsne(
     seed: int = 0,
     perplexity: float = 30.0,
     pca_components: int = 50,
+    max_iter: int = 400,
 ) -> np.ndarray:
     """Seeded t-SNE of the rows of ``x``, initialised from PCA.
 
     Rows wider than ``pca_components`` are first reduced by PCA to that many components (or to ``n``
-    when there are fewer rows), which removes noise and speeds up the neighbour search.
+    when there are fewer rows), which removes noise and speeds up the neighbour search. With the PCA
+    start, 400 iterations give maps as trustworthy as scikit-learn's default 1,000 in under half the
+    time (``bench/projections.py``).
 
     Parameters
     ----------
@@ -83,6 +86,7 @@ def tsne(
     seed : int
     perplexity : float, 0 < perplexity < n
     pca_components : int, at least 1
+    max_iter : int, at least 250 (scikit-learn's minimum)
 
     Returns
     -------
@@ -103,6 +107,7 @@ def tsne(
         init="pca",
         learning_rate="auto",
         random_state=seed,
+        max_iter=max_iter,
     )
     return embedding.fit_transform(x).astype(np.float32)
 

@@ -109,8 +109,13 @@ def load_model(folder: str | Path) -> SavedModel:
         raise ValueError(f"model folder {folder} does not exist")
     config = TrainingConfig.load(folder / CONFIG_FILE)
     network = load_embedding_network(folder / MODEL_FILE, embedding_dim=config.embedding_dim)
-    history = TrainingHistory.from_dict(_read_json(folder / HISTORY_FILE, default={}))
+    try:
+        history = TrainingHistory.from_dict(_read_json(folder / HISTORY_FILE, default={}))
+    except (TypeError, AttributeError, KeyError) as error:  # JSON of the wrong shape, e.g. edited by hand
+        raise ValueError(f"{folder / HISTORY_FILE} is not a training history ({error})") from error
     metrics = _read_json(folder / METRICS_FILE, default={})
+    if not isinstance(metrics, dict):
+        raise ValueError(f"{folder / METRICS_FILE} must hold a JSON object")
     return SavedModel(network, config, history, metrics, folder)
 
 

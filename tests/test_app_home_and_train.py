@@ -51,7 +51,8 @@ def test_train_page_trains_records_history_and_shares_the_model():
     assert len(runs[0].history.epochs) == 2
     assert len(runs[0].snapshots) == 3  # before training and after each epoch
     assert at.session_state["model"] is runs[0].entry
-    assert any("Trained 2 epochs" in block.value for block in at.success)
+    progress = at.get("progress")[-1].proto
+    assert progress.value == 100 and "Trained 2 epochs" in progress.text
     assert len(at.get("plotly_chart")) >= 2
 
 

@@ -1,0 +1,121 @@
+"""The app as a server: time until the home page answers, and peak memory with full MNIST loaded.
+
+Starts ``streamlit run app.py`` on full MNIST with a default model already in
+the cache (trained here first, in another process, as a teacher would before
+class), opens the home page in headless Chromium, then the Draw page, which
+loads the default model and embeds the 60,000 reference digits. Baseline in
+the same run: how long importing TensorFlow alone takes, which the home page
+avoids.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.common import FULL_MNIST, REPOSITORY, full_mnist, report, rounded
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def prepare_default_model(cache: Path) -> None:
+    """Train and save the default model exactly as the app would, in a separate process."""
+    script = (
+        "from explorer_ui import default_config, default_model_folder\n"
+        "from siamese.data import load_npz\nfrom siamese.storage import save_result\n"
+        "from siamese.training import train\n"
+        f"data = load_npz({str(FULL_MNIST)!r})\n"
+        "save_result(train(default_config(data), data), default_model_folder(data))\n"
+    )
+    environment = {**os.environ, "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, env=environment, check=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def peak_megabytes(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_for_health(url: str) -> None:
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.05)
+
+
+def tensorflow_import_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import tensorflow"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    full_mnist()  # exits with a "skipped" line when the file is absent
+    cache = Path(tempfile.mkdtemp(prefix="siamese-bench-cache-"))
+    prepare_default_model(cache)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "SIAMESE_DATA": str(FULL_MNIST), "SIAMESE_CACHE": str(cache)}
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            wait_for_health(url)
+            healthy = time.perf_counter() - started
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.status == 200
+            home_html = time.perf_counter() - started
+            page.goto(url)
+            page.get_by_role("heading", name="Siamese Explorer").wait_for(timeout=120_000)
+            home = time.perf_counter() - started
+            page.get_by_text("Where to go next").wait_for(timeout=120_000)
+            home_with_data = time.perf_counter() - started
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Draw").click()
+            page.locator("canvas.upper-canvas").first.wait_for(timeout=300_000)
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState !== 'running'",
+                timeout=300_000,
+            )
+            draw_ready = time.perf_counter() - started
+            browser.close()
+        memory = peak_megabytes(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report(rounded({
+        "server_healthy_seconds": healthy,
+        "home_html_seconds": home_html,
+        "home_page_seconds": home,
+        "home_page_with_data_status_seconds": home_with_data,
+        "draw_page_ready_seconds": draw_ready,
+        "server_peak_memory_mb": memory,
+        "tensorflow_import_seconds": tensorflow_import_seconds(),
+    }, 3))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
