@@ -65,7 +65,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_server(tmp_path_factory):
     """``streamlit run app.py`` on a free loopback port, on the offline data, with a fresh model cache."""
     _require_browser()
     port = free_port()
@@ -78,7 +78,7 @@ def app_url(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -86,6 +86,11 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
         shutil.copy(work / "server.log", SCREENSHOTS.parent / "server.log") if SCREENSHOTS.parent.exists() else None
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ are saved under ``artifacts/screenshots/`` (git-ignored) for a person to look at
 """
 
 import io
+import os
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,3 +251,42 @@ def test_one_session_trains_while_another_draws_and_neither_sees_the_other_model
     assert "the default model" in drawer.locator('[data-testid="stSidebar"]').inner_text()
     assert_no_errors(trainer)
     assert_no_errors(drawer)
+
+
+def start_long_training(page, app_url: str) -> None:
+    open_app(page, app_url)
+    go_to(page, "Train")
+    page.get_by_text("All hyperparameters").click()
+    set_number(page, "Epochs", 400)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"Epoch \d+/400")).first.wait_for(timeout=120_000)
+
+
+def test_switching_page_mid_training_keeps_the_partial_run(app_url, new_page):
+    page = new_page()
+    start_long_training(page, app_url)
+    go_to(page, "Data & pairs")
+    assert "run 1" in page.locator('[data-testid="stSidebar"]').inner_text()  # the partial model is in use
+    go_to(page, "Train")
+    assert page.get_by_text(re.compile("Stopped on request")).count() >= 1
+    assert page.get_by_text(re.compile("partly trained model is kept")).count() >= 1
+    assert_no_errors(page)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_closing_the_tab_mid_training_stops_the_training(app_server, new_page):
+    app_url, process = app_server
+    page = new_page()
+    start_long_training(page, app_url)
+    before = cpu_seconds(process.pid)
+    time.sleep(3)
+    assert cpu_seconds(process.pid) - before > 1.0  # training keeps a core busy
+    page.context.close()
+    time.sleep(4)  # the server notices the closed connection and the trainer stops after its batch
+    before = cpu_seconds(process.pid)
+    time.sleep(3)
+    assert cpu_seconds(process.pid) - before < 0.6

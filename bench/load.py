@@ -1,0 +1,617 @@
+"""Load test: concurrent sessions drawing digits on one running app, through the browser's own protocol.
+
+Starts ``streamlit run app.py`` on a free loopback port (embedded MNIST, a fresh
+default-model cache), then talks to it the way the browser does: a websocket to
+``/_stcore/stream`` carrying protobufs (``BackMsg`` up, ``ForwardMsg`` down).
+No browser and no AppTest: each session is a small asyncio client.
+
+* Warm-up (not measured): one session opens the Draw page, which trains the
+  shared default model once, and sends one drawing; its answer must name the digit.
+* Phase ``no_training``: 30 sessions open the Draw page and each sends 5
+  drawings (a real MNIST test digit, 10x enlarged to the 280x280 canvas, sent as
+  the canvas component sends it) with a short random think time in between.
+* Phase ``two_trainings``: the same while 2 other sessions train on the Train
+  page (the quick preset with many more epochs, stopped when the phase ends).
+
+Latency of a query is the time from sending its rerun to the run's
+``script_finished``. An error is an exception element, a run that finishes other
+than successfully, a closed connection, or no finish within 30 s. Prints one
+JSON line: per phase the queries, errors, latency percentiles and whether the
+answer named the drawn digit; the server's peak memory (VmHWM) and ``uptime``.
+Targets (from the issue): p95 <= 2 s without training, <= 4 s with 2 trainings.
+"""
+
+import asyncio
+import base64
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import REPOSITORY, percentile, report, rounded
+
+SESSIONS = 30
+QUERIES_PER_SESSION = 5
+TRAININGS = 2
+THINK_SECONDS = (0.2, 1.0)  # a pause before each drawing, like a person drawing the next digit
+QUERY_TIMEOUT = 30.0  # a query without an answer by then is an error
+OPEN_TIMEOUT = 60.0  # connecting and the first run of a page
+WARM_UP_TIMEOUT = 240.0  # the first Draw page trains the default model
+PHASE_TIMEOUT = 150.0  # a whole phase; queries not done by then count as errors
+TRAINING_EPOCHS = 400  # far more than a phase lasts; the training is stopped when the phase ends
+TRAINING_RESTARTS = 5  # should a training finish early anyway, it is started again (at most this often)
+TARGET_P95_MS = {"no_training": 2000, "two_trainings": 4000}
+
+CANVAS_SIZE = 280  # pages/5_Draw.py
+CANVAS_KEY = "draw_canvas-0"  # canvas_key("draw_canvas") before any Clear
+PREDICTION_LABEL = "The network says"  # the metric that shows the prediction
+DIGITS_IN_POOL = 50
+STROKE_WIDTH = 18  # the page's default pen width
+FABRIC_VERSION = "7.4.0"  # what the installed canvas component's Fabric.js writes into its JSON
+
+STREAM_PATH = "/_stcore/stream"
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+# ---------------------------------------------------------------- the server
+@dataclass
+class App:
+    """A running ``streamlit run app.py``."""
+
+    url: str
+    pid: int
+    xsrf: str  # the XSRF cookie the server set; the browser sends it back as a subprotocol
+    log: Path
+
+    @property
+    def stream_url(self) -> str:
+        return self.url.replace("http://", "ws://") + STREAM_PATH
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def memory_megabytes(pid: int) -> dict[str, float]:
+    """Peak (VmHWM) and current (VmRSS) resident memory of a process, from /proc."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmHWM", "VmRSS"):
+            values[name] = int(rest.split()[0]) / 1024
+    return values
+
+
+def uptime() -> str:
+    completed = subprocess.run(["uptime"], capture_output=True, text=True, timeout=10)
+    return completed.stdout.strip() or " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def _health_and_cookie(url: str, process: subprocess.Popen, timeout: float) -> str:
+    """Wait until the server answers its health check; return the XSRF cookie it sets."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    for header in response.headers.get_all("Set-Cookie") or []:
+                        name, _, value = header.split(";", 1)[0].partition("=")
+                        if name.strip() == XSRF_COOKIE:
+                            return value.strip()
+                    return ""
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"streamlit was not healthy within {timeout:.0f} s")
+
+
+@contextmanager
+def running_app(cache: Path | str, *, max_trainings: int = TRAININGS, startup_timeout: float = 90.0):
+    """``streamlit run app.py`` on a free loopback port with embedded MNIST; stopped on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "SIAMESE_DATA": "embedded",
+        "SIAMESE_CACHE": str(cache),
+        "SIAMESE_MAX_TRAININGS": str(max_trainings),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    log = Path(tempfile.mkstemp(prefix="siamese-load-server-", suffix=".log")[1])
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.headless", "true",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        xsrf = _health_and_cookie(url, process, startup_timeout)
+        yield App(url, process.pid, xsrf, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+# ---------------------------------------------------------------- drawings
+@dataclass(frozen=True)
+class Drawing:
+    """A test digit as the canvas sends it: the component's state as a JSON string."""
+
+    label: int
+    state_json: str
+
+
+def canvas_rgba(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> np.ndarray:
+    """A (28, 28) digit in [0, 1] as the canvas renders it: white ink on the opaque black background."""
+    ink = np.kron(np.clip(digit, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
+    rgba = np.full((*ink.shape, 4), 255, dtype=np.uint8)
+    rgba[..., :3] = np.rint(ink * 255).astype(np.uint8)[..., None]
+    return rgba
+
+
+def fabric_drawing(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> dict:
+    """A Fabric.js canvas JSON of about a real drawing's size: one freehand path through the ink.
+
+    The Draw page reads only the PNG; this stands in for the ``raw`` part so a message
+    weighs what the browser's does.
+    """
+    rows, columns = np.nonzero(digit > 0.5)
+    points = [["L", float(c * scale + scale / 2), float(r * scale + scale / 2)] for r, c in zip(rows, columns)]
+    if points:
+        points[0][0] = "M"
+    left, top = (float(columns.min() * scale), float(rows.min() * scale)) if points else (0.0, 0.0)
+    width = float((columns.max() - columns.min() + 1) * scale) if points else 0.0
+    height = float((rows.max() - rows.min() + 1) * scale) if points else 0.0
+    path = {
+        "type": "Path", "version": FABRIC_VERSION, "originX": "left", "originY": "top",
+        "left": left, "top": top, "width": width, "height": height, "fill": None,
+        "stroke": "#ffffff", "strokeWidth": STROKE_WIDTH, "strokeLineCap": "round", "strokeLineJoin": "round",
+        "scaleX": 1, "scaleY": 1, "angle": 0, "opacity": 1, "path": points,
+    }  # fmt: skip
+    return {"version": FABRIC_VERSION, "objects": [path], "background": "#000000"}
+
+
+def canvas_state(digit: np.ndarray) -> str:
+    """The canvas widget's ``json_value``, exactly in the component's shape.
+
+    streamlit-drawable-canvas calls ``setStateValue("drawing", {raw, data})`` with the
+    Fabric JSON and ``canvas.toDataURL({format: "png"})``; Streamlit's frontend merges
+    that into the component's state object and sends it as the widget's JSON value.
+    On the server ``st_canvas`` decodes the PNG data URL into ``image_data``.
+    """
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(canvas_rgba(digit), mode="RGBA").save(buffer, format="PNG")
+    data_url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return json.dumps({"drawing": {"raw": fabric_drawing(digit), "data": data_url}, "backgroundFit": None})
+
+
+def digit_drawings(count: int = DIGITS_IN_POOL) -> list[Drawing]:
+    """The first ``count`` test digits of the embedded MNIST set, ready to send."""
+    from siamese.data import load_mnist
+
+    data = load_mnist("embedded")
+    return [Drawing(int(data.y_test[i]), canvas_state(data.x_test[i])) for i in range(count)]
+
+
+# ---------------------------------------------------------------- one browser session
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    seconds: float = 0.0
+    status: str = ""  # a ScriptFinishedStatus name, or "timeout" / "disconnected"
+    exceptions: list[str] = field(default_factory=list)
+    page_script_hash: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # url pathname -> page_script_hash
+    buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    widget_ids: list[str] = field(default_factory=list)
+    metrics: dict[str, str] = field(default_factory=dict)  # label -> body
+    elements: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "FINISHED_SUCCESSFULLY" and not self.exceptions
+
+    @property
+    def prediction(self) -> int | None:
+        body = self.metrics.get(PREDICTION_LABEL, "")
+        return int(body) if body.isdigit() else None
+
+    def widget_id(self, suffix: str) -> str:
+        """The id of the keyed widget whose key is ``suffix`` (ids end with ``-<key>``)."""
+        matches = [widget for widget in self.widget_ids if widget.endswith(f"-{suffix}")]
+        if len(matches) != 1:
+            raise LookupError(f"expected one widget keyed {suffix!r}, found {len(matches)}")
+        return matches[0]
+
+    def describe(self) -> str:
+        return f"{self.status}{' ' + '; '.join(self.exceptions) if self.exceptions else ''}"
+
+
+class Session:
+    """One browser tab: a websocket to the app speaking Streamlit's protobuf protocol."""
+
+    def __init__(self, websocket):
+        self.websocket = websocket
+        self.page_script_hash = ""
+        self.closed = False
+
+    @classmethod
+    async def open(cls, app: App, timeout: float = OPEN_TIMEOUT) -> "Session":
+        from websockets.asyncio.client import connect
+
+        # The browser offers ["streamlit", <XSRF token>, <session id to resume>]; the server
+        # picks the first and checks the second against the XSRF cookie (it is needed only
+        # for the login cookie, but a browser sends it, so this does too).
+        websocket = await connect(
+            app.stream_url,
+            origin=app.url,
+            subprotocols=["streamlit", app.xsrf] if app.xsrf else ["streamlit"],
+            additional_headers={"Cookie": f"{XSRF_COOKIE}={app.xsrf}"} if app.xsrf else None,
+            open_timeout=timeout,
+            max_size=None,
+            proxy=None,
+        )
+        return cls(websocket)
+
+    async def close(self) -> None:
+        self.closed = True
+        await self.websocket.close()
+
+    async def send_rerun(self, widget_states=(), *, page_name: str = "") -> float:
+        """Ask for a script run, as the browser does on page load (``page_name``) or a widget change."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ClientState_pb2 import ClientState
+
+        state = ClientState(query_string="", page_script_hash=self.page_script_hash, page_name=page_name)
+        state.widget_states.widgets.extend(widget_states)
+        started = time.perf_counter()
+        await self.websocket.send(BackMsg(rerun_script=state).SerializeToString())
+        return started
+
+    async def read_run(self, started: float, timeout: float, on_element: Callable | None = None) -> Run:
+        """Read ForwardMsgs until the run finishes (a ``st.rerun`` inside it runs on), or time runs out."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.exceptions import ConnectionClosed
+
+        run = Run()
+        deadline = started + timeout
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                run.status = "timeout"
+                break
+            try:
+                payload = await asyncio.wait_for(self.websocket.recv(), remaining)
+            except TimeoutError:
+                run.status = "timeout"
+                break
+            except ConnectionClosed:
+                run.status = "disconnected"
+                self.closed = True
+                break
+            message = ForwardMsg()
+            message.ParseFromString(payload)
+            kind = message.WhichOneof("type")
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                self._read_element(message.delta.new_element, run, on_element)
+            elif kind == "navigation":
+                run.pages = {page.url_pathname: page.page_script_hash for page in message.navigation.app_pages}
+                run.page_script_hash = message.navigation.page_script_hash
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+                if status == "FINISHED_EARLY_FOR_RERUN":
+                    continue  # st.rerun(): the next run follows by itself
+                run.status = status
+                break
+        run.seconds = time.perf_counter() - started
+        if run.page_script_hash:
+            self.page_script_hash = run.page_script_hash  # the browser sends its page with every rerun
+        return run
+
+    @staticmethod
+    def _read_element(element, run: Run, on_element) -> None:
+        run.elements += 1
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "metric":
+            run.metrics[element.metric.label] = element.metric.body
+        elif kind == "button":
+            run.buttons[element.button.label] = element.button.id
+        value = getattr(element, kind) if kind else None
+        widget_id = getattr(value, "id", "") if kind not in ("exception", "metric") else ""
+        if widget_id:
+            run.widget_ids.append(widget_id)
+        if on_element is not None:
+            on_element(kind, value)
+
+    async def rerun(self, widget_states=(), *, page_name: str = "", timeout: float = QUERY_TIMEOUT) -> Run:
+        started = await self.send_rerun(widget_states, page_name=page_name)
+        return await self.read_run(started, timeout)
+
+
+def json_widget(widget_id: str, value: str):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=widget_id, json_value=value)
+
+
+def int_widget(widget_id: str, value: int):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=widget_id, int_value=value)
+
+
+def click(widget_id: str):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=widget_id, trigger_value=True)
+
+
+# ---------------------------------------------------------------- draw queries
+@dataclass
+class Query:
+    """One drawing sent and its answer."""
+
+    label: int
+    seconds: float
+    error: str = ""  # empty when the query worked
+    predicted: int | None = None
+
+
+async def open_draw_page(app: App, timeout: float = OPEN_TIMEOUT) -> tuple[Session, Run, str]:
+    """Open a tab on the Draw page (as at ``/Draw``); returns the session, its first run and the canvas id."""
+    session = await Session.open(app, timeout)
+    first = await session.rerun(page_name="Draw", timeout=timeout)
+    canvas = first.widget_id(CANVAS_KEY) if first.ok else ""
+    return session, first, canvas
+
+
+async def draw(session: Session, canvas: str, drawing: Drawing, timeout: float = QUERY_TIMEOUT) -> Query:
+    """Send one drawing on the canvas and wait for the page's answer."""
+    run = await session.rerun([json_widget(canvas, drawing.state_json)], timeout=timeout)
+    return Query(drawing.label, run.seconds, "" if run.ok else run.describe(), run.prediction)
+
+
+async def draw_session(
+    app: App, drawings: list[Drawing], queries: int, rng: random.Random, results: list, opens: list
+) -> None:
+    """One tab: open the Draw page, then ``queries`` drawings with a think time before each."""
+    try:
+        session, first, canvas = await open_draw_page(app)
+    except Exception as error:  # refused or failed handshake: every query of this tab fails
+        opens.append(Query(-1, 0.0, f"connect: {error!r}"))
+        results.extend(Query(-1, 0.0, "not sent: no connection") for _ in range(queries))
+        return
+    opens.append(Query(-1, first.seconds, "" if canvas else f"open: {first.describe()}"))
+    try:
+        for _ in range(queries):
+            if session.closed or not canvas:
+                results.append(Query(-1, 0.0, "not sent: page not usable"))
+                continue
+            await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+            results.append(await draw(session, canvas, rng.choice(drawings)))
+    finally:
+        await session.close()
+
+
+# ---------------------------------------------------------------- trainings
+class Training:
+    """A tab on the Train page that keeps a training running (the quick preset, many epochs)."""
+
+    def __init__(self, app: App, epochs: int = TRAINING_EPOCHS):
+        self.app, self.epochs = app, epochs
+        self.session: Session | None = None
+        self.task: asyncio.Task | None = None
+        self.progress_updates = 0  # "Epoch i/n · batch …" progress bars seen: the training is running
+        self.started_runs = 0
+        self.errors: list[str] = []
+        self.stopping = False
+
+    def _count_progress(self, kind, value) -> None:
+        if kind == "progress" and value.text.startswith("Epoch"):
+            self.progress_updates += 1
+
+    async def start(self, deadline: float) -> None:
+        self.session = await Session.open(self.app)
+        page = await self.session.rerun(page_name="Train", timeout=OPEN_TIMEOUT)
+        if not page.ok or "Train" not in page.buttons:
+            raise RuntimeError(f"the Train page did not open: {page.describe()}")
+        epochs_id, train_id = page.widget_id("train_epochs"), page.buttons["Train"]
+        self.task = asyncio.create_task(self._keep_training(epochs_id, train_id, deadline))
+
+    async def _keep_training(self, epochs_id: str, train_id: str, deadline: float) -> None:
+        while not self.stopping and self.started_runs <= TRAINING_RESTARTS:
+            self.started_runs += 1
+            started = await self.session.send_rerun([int_widget(epochs_id, self.epochs), click(train_id)])
+            run = await self.session.read_run(started, deadline - started, on_element=self._count_progress)
+            if self.stopping:
+                return
+            if not run.ok:
+                if run.status != "timeout":
+                    self.errors.append(run.describe())
+                return
+
+    async def wait_until_running(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.progress_updates == 0 and time.monotonic() < deadline:
+            if self.task is not None and self.task.done():
+                return False
+            await asyncio.sleep(0.2)
+        return self.progress_updates > 0
+
+    async def stop(self) -> None:
+        """Close the tab: Streamlit stops the script at its next element update; training ends after the batch."""
+        self.stopping = True
+        if self.session is not None:
+            await self.session.close()
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(self.task, 10)
+            except (TimeoutError, asyncio.CancelledError):
+                self.task.cancel()
+
+
+# ---------------------------------------------------------------- phases
+async def warm_up(app: App, drawing: Drawing, timeout: float = WARM_UP_TIMEOUT) -> Query:
+    """One tab opens the Draw page (training the default model once) and sends one drawing."""
+    session, first, canvas = await open_draw_page(app, timeout)
+    try:
+        if not canvas:
+            raise RuntimeError(f"the Draw page did not open: {first.describe()}")
+        return await draw(session, canvas, drawing, timeout)
+    finally:
+        await session.close()
+
+
+async def draw_phase(
+    app: App,
+    drawings: list[Drawing],
+    *,
+    sessions: int,
+    queries: int,
+    trainings: int = 0,
+    seed: int = 0,
+    timeout: float = PHASE_TIMEOUT,
+) -> dict:
+    """``sessions`` tabs drawing at once (starting within a second), ``trainings`` tabs training meanwhile."""
+    started = time.monotonic()
+    deadline = started + timeout
+    training_tabs = [Training(app) for _ in range(trainings)]
+    results: list[Query] = []
+    opens: list[Query] = []
+    try:
+        for training in training_tabs:
+            await training.start(deadline + 30)
+        running = [await training.wait_until_running(min(60.0, timeout)) for training in training_tabs]
+        progress_before = [training.progress_updates for training in training_tabs]
+        rngs = [random.Random(seed * 1000 + number) for number in range(sessions)]
+
+        async def staggered(number: int) -> None:
+            await asyncio.sleep(rngs[number].uniform(0.0, 1.0))
+            await draw_session(app, drawings, queries, rngs[number], results, opens)
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(staggered(n) for n in range(sessions))), timeout)
+        except TimeoutError:
+            pass  # what did not finish counts below as errors
+        progress_during = [t.progress_updates - before for t, before in zip(training_tabs, progress_before)]
+        trainings_alive = [not (t.task is None or t.task.done()) for t in training_tabs]
+    finally:
+        for training in training_tabs:
+            await training.stop()
+    missing = sessions * queries - len(results)
+    results.extend(Query(-1, 0.0, "not done before the phase timeout") for _ in range(missing))
+    return {
+        "results": results,
+        "opens": opens,
+        "seconds": time.monotonic() - started,
+        "trainings_running_at_start": running,
+        "training_progress_updates_during": progress_during,
+        "trainings_still_running_at_end": trainings_alive,
+        "training_restarts": [max(t.started_runs - 1, 0) for t in training_tabs],
+        "training_errors": [error for t in training_tabs for error in t.errors],
+    }
+
+
+def summarize(phase: dict) -> dict:
+    """Counts and latency percentiles (ms) of a phase's queries; errors listed (at most 5 kinds)."""
+    results, opens = phase["results"], phase["opens"]
+    answered = [query for query in results if not query.error]
+    latencies = [query.seconds * 1000 for query in answered]
+    open_ms = [query.seconds * 1000 for query in opens if not query.error]
+    errors = [query.error for query in results + opens if query.error]
+    summary = {
+        "queries": len(results),
+        "errors": len(errors),
+        "p50_ms": percentile(latencies, 0.5) if latencies else None,
+        "p95_ms": percentile(latencies, 0.95) if latencies else None,
+        "max_ms": max(latencies) if latencies else None,
+        "mean_ms": statistics.fmean(latencies) if latencies else None,
+        "with_prediction": sum(query.predicted is not None for query in answered),
+        "correct": sum(query.predicted == query.label for query in answered),
+        "page_open_p95_ms": percentile(open_ms, 0.95) if open_ms else None,
+        "queries_per_second": len(answered) / phase["seconds"],
+        "phase_seconds": phase["seconds"],
+    }
+    if phase["trainings_running_at_start"]:
+        summary["trainings_running_at_start"] = sum(phase["trainings_running_at_start"])
+        summary["trainings_still_running_at_end"] = sum(phase["trainings_still_running_at_end"])
+        summary["training_progress_updates_during"] = phase["training_progress_updates_during"]
+        summary["training_restarts"] = sum(phase["training_restarts"])
+        summary["training_errors"] = len(phase["training_errors"])
+        errors += phase["training_errors"]
+    if errors:
+        summary["error_kinds"] = sorted(set(errors))[:5]
+    return rounded(summary, 1)
+
+
+async def measure(app: App, drawings: list[Drawing], *, sessions: int, queries: int, trainings: int) -> dict:
+    warm = await warm_up(app, drawings[0])
+    if warm.error or warm.predicted is None:
+        raise RuntimeError(f"warm-up query failed: {warm.error or 'no prediction on the page'}")
+    values = {
+        "warm_up_query": {"label": warm.label, "predicted": warm.predicted, "seconds": round(warm.seconds, 1)},
+    }
+    for name, training_count, seed in (("no_training", 0, 1), ("two_trainings", trainings, 2)):
+        values[f"uptime_before_{name}"] = uptime()
+        phase = await draw_phase(app, drawings, sessions=sessions, queries=queries, trainings=training_count, seed=seed)
+        values[name] = summarize(phase)
+        values[name]["server_memory_mb"] = rounded(memory_megabytes(app.pid), 1)
+        values[name]["uptime_after"] = uptime()
+    return values
+
+
+def main() -> None:
+    drawings = digit_drawings()
+    cache = Path(tempfile.mkdtemp(prefix="siamese-load-cache-"))
+    started = time.monotonic()
+    with running_app(cache) as app:
+        values = asyncio.run(
+            measure(app, drawings, sessions=SESSIONS, queries=QUERIES_PER_SESSION, trainings=TRAININGS)
+        )
+        memory = memory_megabytes(app.pid)
+    phases = {name: values.pop(name) for name in TARGET_P95_MS}
+    report({
+        "sessions": SESSIONS,
+        "queries_per_session": QUERIES_PER_SESSION,
+        "trainings": TRAININGS,
+        **phases,
+        "targets_met": {
+            name: phase["errors"] == 0 and phase["p95_ms"] is not None and phase["p95_ms"] <= TARGET_P95_MS[name]
+            for name, phase in phases.items()
+        },
+        "server_peak_memory_mb": round(memory["VmHWM"], 1),
+        "cpu_cores": os.cpu_count(),
+        **values,
+        "total_seconds": round(time.monotonic() - started, 1),
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
