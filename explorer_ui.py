@@ -311,6 +311,12 @@ def digit_picture(image: np.ndarray, *, frame: str | None = None, scale: int = 3
     return (rgb * 255).astype(np.uint8)
 
 
+def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -> np.ndarray:
+    """Two ``(28, 28)`` digits with a thin dark gap between them, enlarged, inside one coloured frame."""
+    gap = np.zeros((left_image.shape[0], 4), dtype=np.float32)
+    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
+
+
 def digit_grid(images: np.ndarray, *, columns: int, scale: int = 2, gap: int = 2) -> np.ndarray:
     """``(n, 28, 28)`` digits as one ``(h, w)`` uint8 mosaic, ``columns`` wide."""
     rows = -(-len(images) // columns)

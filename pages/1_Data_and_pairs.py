@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer_ui import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, digit_picture, page_setup
+from explorer_ui import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, page_setup, pair_picture
 from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
 from siamese.data import MnistData
 from siamese.pairs import Pairs, make_pairs
@@ -114,12 +114,6 @@ def draw_pair(data: MnistData, left: int, right: int, label: int) -> None:
     kind = ":green[**positive · same digit**]" if is_same else ":red[**negative · different digits**]"
     st.markdown(f"{kind}  \nlabel {label} · digits {data.y_train[left]} and {data.y_train[right]}")
     st.caption(f"training pictures #{left} and #{right}")
-
-
-def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -> np.ndarray:
-    """Two digits with a thin dark gap between them, enlarged, inside one coloured frame."""
-    gap = np.zeros((left_image.shape[0], 4), dtype=np.float32)
-    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ from explorer_ui import (
     SAME_COLOUR,
     ModelEntry,
     active_model,
-    digit_picture,
     model_evaluation,
     page_setup,
+    pair_picture,
 )
 from siamese.conventions import NUM_CLASSES, SAME, predict_same
 from siamese.data import MnistData
@@ -118,8 +118,7 @@ def show_pair_grid(data: MnistData, evaluation: ModelEvaluation, threshold: floa
 
 def draw_test_pair(data: MnistData, evaluation: ModelEvaluation, position: int, frame: str, caption: str) -> None:
     left, right = evaluation.pairs.left[position], evaluation.pairs.right[position]
-    gap = np.zeros((data.x_test.shape[1], 3), dtype=np.float32)
-    picture = digit_picture(np.hstack([data.x_test[left], gap, data.x_test[right]]), frame=frame, scale=3, border=5)
+    picture = pair_picture(data.x_test[left], data.x_test[right], frame)
     # Stretched to the column: otherwise a long caption widens its own picture and the grid looks ragged.
     st.image(picture, caption=f"{data.y_test[left]} & {data.y_test[right]} · {caption}", width="stretch")
 
@@ -219,8 +218,7 @@ def error_figure(data: MnistData, evaluation: ModelEvaluation, threshold: float)
     table = pair_error_table(
         evaluation.distances, pairs.labels, data.y_test[pairs.left], data.y_test[pairs.right], threshold=threshold
     )
-    # Cells with no pairs stay blank instead of showing a made-up 0 %.
-    error_rate = np.divide(table.errors, table.totals, out=np.full(table.errors.shape, np.nan), where=table.totals > 0)
+    error_rate = table.error_rate
     labels = [
         [f"{rate:.0%}<br>{errors}/{total}" if total else "" for rate, errors, total in zip(*row, strict=True)]
         for row in zip(error_rate, table.errors, table.totals, strict=True)

@@ -67,6 +67,13 @@ class PairErrorTable:
     errors: np.ndarray
     totals: np.ndarray
 
+    @property
+    def error_rate(self) -> np.ndarray:
+        """``(10, 10) float64`` errors / totals; NaN where a digit pair never occurs (not a made-up 0)."""
+        rate = np.full(self.errors.shape, np.nan)
+        np.divide(self.errors, self.totals, out=rate, where=self.totals > 0)
+        return rate
+
 
 @dataclass(frozen=True)
 class RetrievalMetrics:

@@ -321,3 +321,16 @@ def test_retrieval_functions_reject_bad_input():
         precision_at_1(query, query_labels, reference, reference_labels, metric="hamming")
     with pytest.raises(ValueError):
         precision_at_1(query[:, :3], query_labels, reference, reference_labels)
+
+
+def test_error_rate_divides_errors_by_totals_and_leaves_missing_pairs_blank():
+    from siamese.evaluation import PairErrorTable
+
+    errors = np.zeros((10, 10), dtype=np.int64)
+    totals = np.zeros((10, 10), dtype=np.int64)
+    errors[3, 5] = errors[5, 3] = 1
+    totals[3, 5] = totals[5, 3] = 4
+    totals[0, 0] = 2
+    rate = PairErrorTable(errors=errors, totals=totals).error_rate
+    assert rate[3, 5] == 0.25 and rate[5, 3] == 0.25 and rate[0, 0] == 0.0
+    assert np.isnan(rate[1, 2])  # no (1, 2) pairs at all: unknown, not 0 %
