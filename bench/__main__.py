@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app.
+snapshots, app, load.
 """
 
 import subprocess
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "projections": ["bench.projections"],
     "snapshots": ["bench.snapshots"],
     "app": ["bench.app"],
+    "load": ["bench.load"],
 }
 
 

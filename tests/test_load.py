@@ -1,0 +1,61 @@
+"""The running app under a little load, through the browser's websocket protocol.
+
+A small version of ``python -m bench load`` (which measures latency; nothing here is
+timed): a real ``streamlit run app.py`` on a loopback port, sessions that open the
+Draw page and send drawn test digits as the canvas component does, and a session
+training on the Train page meanwhile. Every query must finish without an error and
+show a prediction, and the predictions must mostly be right.
+"""
+
+import asyncio
+import os
+import tempfile
+
+import pytest
+
+from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, running_app, warm_up
+
+pytestmark = pytest.mark.slow
+
+SESSIONS = 5
+QUERIES = 2
+
+
+@pytest.fixture(scope="module")
+def drawings():
+    return digit_drawings(20)
+
+
+@pytest.fixture(scope="module")
+def app(drawings):
+    """The app with its default model ready (trained, or loaded from the test cache) after one query."""
+    cache = os.environ.get("SIAMESE_CACHE") or tempfile.mkdtemp(prefix="siamese-test-cache-")
+    with running_app(cache) as running:
+        first = asyncio.run(warm_up(running, drawings[0]))
+        assert first.error == ""
+        assert first.predicted == drawings[0].label, "the Draw page should name a clear test digit"
+        yield running
+
+
+def _check_answers(phase: dict, expected_queries: int) -> None:
+    results, opens = phase["results"], phase["opens"]
+    assert len(results) == expected_queries
+    assert [query.error for query in opens + results if query.error] == []
+    assert all(query.predicted is not None for query in results), "every query should show a prediction"
+    correct = sum(query.predicted == query.label for query in results)
+    assert correct >= 0.8 * len(results), f"only {correct} of {len(results)} drawn test digits read right"
+
+
+def test_concurrent_sessions_all_get_their_predictions(app, drawings):
+    phase = asyncio.run(draw_phase(app, drawings, sessions=SESSIONS, queries=QUERIES, seed=11, timeout=90))
+
+    _check_answers(phase, SESSIONS * QUERIES)
+
+
+def test_a_session_draws_while_another_trains(app, drawings):
+    phase = asyncio.run(draw_phase(app, drawings, sessions=1, queries=QUERIES, trainings=1, seed=12, timeout=60))
+
+    assert phase["trainings_running_at_start"] == [True], "the Train page's training should have started"
+    assert phase["training_planned_epochs"] == [TRAINING_EPOCHS], "the epochs field should take the session's value"
+    assert phase["training_errors"] == []
+    _check_answers(phase, QUERIES)
