@@ -10,6 +10,7 @@ show a prediction, and the predictions must mostly be right.
 import asyncio
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.slow
 
 SESSIONS = 5
 QUERIES = 2
+
+
+def run_in_own_loop(coroutine):
+    """``asyncio.run`` on a worker thread: the browser tests' Playwright keeps a loop running on this one."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,7 @@ def app(drawings):
     """The app with its default model ready (trained, or loaded from the test cache) after one query."""
     cache = os.environ.get("SIAMESE_CACHE") or tempfile.mkdtemp(prefix="siamese-test-cache-")
     with running_app(cache) as running:
-        first = asyncio.run(warm_up(running, drawings[0]))
+        first = run_in_own_loop(warm_up(running, drawings[0]))
         assert first.error == ""
         assert first.predicted == drawings[0].label, "the Draw page should name a clear test digit"
         yield running
@@ -47,13 +54,13 @@ def _check_answers(phase: dict, expected_queries: int) -> None:
 
 
 def test_concurrent_sessions_all_get_their_predictions(app, drawings):
-    phase = asyncio.run(draw_phase(app, drawings, sessions=SESSIONS, queries=QUERIES, seed=11, timeout=90))
+    phase = run_in_own_loop(draw_phase(app, drawings, sessions=SESSIONS, queries=QUERIES, seed=11, timeout=90))
 
     _check_answers(phase, SESSIONS * QUERIES)
 
 
 def test_a_session_draws_while_another_trains(app, drawings):
-    phase = asyncio.run(draw_phase(app, drawings, sessions=1, queries=QUERIES, trainings=1, seed=12, timeout=60))
+    phase = run_in_own_loop(draw_phase(app, drawings, sessions=1, queries=QUERIES, trainings=1, seed=12, timeout=60))
 
     assert phase["trainings_running_at_start"] == [True], "the Train page's training should have started"
     assert phase["training_planned_epochs"] == [TRAINING_EPOCHS], "the epochs field should take the session's value"
