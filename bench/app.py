@@ -16,7 +16,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import FULL_MNIST, REPOSITORY, full_mnist, report, rounded
+from bench.common import (
+    FULL_MNIST,
+    REPOSITORY,
+    free_port,
+    full_mnist,
+    process_memory_megabytes,
+    report,
+    rounded,
+    wait_until_healthy,
+)
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -33,31 +42,6 @@ def prepare_default_model(cache: Path) -> None:
     )
     environment = {**os.environ, "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
     subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, env=environment, check=True)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def peak_megabytes(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wait_for_health(url: str) -> None:
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.05)
 
 
 def tensorflow_import_seconds() -> float:
@@ -84,7 +68,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
             page = browser.new_page()
-            wait_for_health(url)
+            wait_until_healthy(url, server, poll_seconds=0.05)
             healthy = time.perf_counter() - started
             with urllib.request.urlopen(url, timeout=10) as response:
                 assert response.status == 200
@@ -102,7 +86,7 @@ def main() -> None:
             )
             draw_ready = time.perf_counter() - started
             browser.close()
-        memory = peak_megabytes(server.pid)
+        memory = process_memory_megabytes(server.pid)["VmHWM"]
     finally:
         server.terminate()
         server.wait(timeout=30)

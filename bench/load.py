@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -45,7 +44,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import REPOSITORY, percentile, report, rounded
+from bench.common import (
+    REPOSITORY,
+    free_port,
+    percentile,
+    process_cpu_seconds,
+    process_memory_megabytes,
+    report,
+    rounded,
+    wait_until_healthy,
+)
 
 SESSIONS = 30
 QUERIES_PER_SESSION = 4  # 5 would take the whole run past 4 minutes on 2 busy cores
@@ -87,53 +95,18 @@ class App:
         return self.url.replace("http://", "ws://") + STREAM_PATH
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def memory_megabytes(pid: int) -> dict[str, float]:
-    """Peak (VmHWM) and current (VmRSS) resident memory of a process, from /proc."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmHWM", "VmRSS"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _xsrf_cookie(headers) -> str:
+    """The XSRF token the health answer sets as a cookie, which a browser sends back (empty if none)."""
+    for header in headers.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        if name.strip() == XSRF_COOKIE:
+            return value.strip()
+    return ""
 
 
 def uptime() -> str:
     completed = subprocess.run(["uptime"], capture_output=True, text=True, timeout=10)
     return completed.stdout.strip() or " ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
-def _health_and_cookie(url: str, process: subprocess.Popen, timeout: float) -> str:
-    """Wait until the server answers its health check; return the XSRF cookie it sets."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    for header in response.headers.get_all("Set-Cookie") or []:
-                        name, _, value = header.split(";", 1)[0].partition("=")
-                        if name.strip() == XSRF_COOKIE:
-                            return value.strip()
-                    return ""
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"streamlit was not healthy within {timeout:.0f} s")
 
 
 @contextmanager
@@ -159,7 +132,7 @@ def running_app(cache: Path | str, *, max_trainings: int = TRAININGS, startup_ti
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
-        xsrf = _health_and_cookie(url, process, startup_timeout)
+        xsrf = _xsrf_cookie(wait_until_healthy(url, process, timeout=startup_timeout))
         yield App(url, process.pid, xsrf, log)
     except BaseException:
         print(f"streamlit's output is in {log}", file=sys.stderr)
@@ -617,17 +590,17 @@ async def measure(app: App, drawings: list[Drawing], *, sessions: int, queries: 
         ("two_trainings", sessions, queries, trainings),
     )
     for seed, (name, session_count, query_count, training_count) in enumerate(phases):
-        before, cpu_before = uptime(), server_cpu_seconds(app.pid)
+        before, cpu_before = uptime(), process_cpu_seconds(app.pid)
         phase = await draw_phase(
             app, drawings, sessions=session_count, queries=query_count, trainings=training_count, seed=seed
         )
         summary = summarize(phase)
         if not training_count:  # with trainings, the server's CPU time is mostly theirs
             answered = max(summary["queries"] - summary["errors"], 1)
-            summary["server_cpu_ms_per_query"] = round((server_cpu_seconds(app.pid) - cpu_before) * 1000 / answered)
+            summary["server_cpu_ms_per_query"] = round((process_cpu_seconds(app.pid) - cpu_before) * 1000 / answered)
         values[name] = {
             **summary,
-            "server_memory_mb": rounded(memory_megabytes(app.pid), 1),
+            "server_memory_mb": rounded(process_memory_megabytes(app.pid), 1),
             "uptime_before": before,
             "uptime_after": uptime(),
         }
@@ -641,7 +614,7 @@ def main() -> None:
         values = asyncio.run(
             measure(app, drawings, sessions=SESSIONS, queries=QUERIES_PER_SESSION, trainings=TRAININGS)
         )
-        memory = memory_megabytes(app.pid)
+        memory = process_memory_megabytes(app.pid)
     report({
         "sessions": SESSIONS,
         "queries_per_session": QUERIES_PER_SESSION,

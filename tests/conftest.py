@@ -74,3 +74,14 @@ def trained_entry(embedded_data):
 
     result = train(TrainingConfig(epochs=3, batch_size=128), embedded_data)
     return ModelEntry("a test model", result.embedding_network, result.config, result.threshold, result.history)
+
+
+def run_page_with_model(page_file: Path | str, model_entry):
+    """Run a page script in AppTest with ``model_entry`` as the session's model; it must render without error."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(page_file), default_timeout=120)
+    app.session_state["model"] = model_entry
+    app.run()
+    assert not app.exception
+    return app

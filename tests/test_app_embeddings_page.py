@@ -1,20 +1,15 @@
 """The Embeddings page: maps of the model's and the raw pixels' test digits, retrieval scores, the export."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPOSITORY
+from tests.conftest import REPOSITORY, run_page_with_model
 
 PAGE = str(REPOSITORY / "pages" / "4_Embeddings.py")
 
 
 @pytest.fixture
 def page(trained_entry):
-    app = AppTest.from_file(PAGE, default_timeout=120)
-    app.session_state["model"] = trained_entry
-    app.run()
-    assert not app.exception
-    return app
+    return run_page_with_model(PAGE, trained_entry)
 
 
 def retrieval_table(app):

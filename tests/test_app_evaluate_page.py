@@ -3,9 +3,8 @@
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPOSITORY
+from tests.conftest import REPOSITORY, run_page_with_model
 
 PAGE = str(REPOSITORY / "pages" / "3_Evaluate.py")
 COUNTS = re.compile(r"In this grid: (\d+) right, (\d+) wrong\.")
@@ -14,11 +13,7 @@ ACCURACY = re.compile(r"at threshold ([\d.]+): \*\*([\d.]+)% right")
 
 @pytest.fixture
 def page(trained_entry):
-    app = AppTest.from_file(PAGE, default_timeout=120)
-    app.session_state["model"] = trained_entry
-    app.run()
-    assert not app.exception
-    return app
+    return run_page_with_model(PAGE, trained_entry)
 
 
 def grid_counts(app) -> tuple[int, int]:

@@ -7,15 +7,13 @@ installs it.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.common import free_port, wait_until_healthy
 from tests.conftest import REPOSITORY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,26 +40,6 @@ def _require_browser():
         pytest.fail(f"browser tests must run in CI, but these are missing: {', '.join(missing)}")
     if missing:
         pytest.skip(f"browser tests need {', '.join(missing)}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Streamlit server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the Streamlit server at {url} did not become healthy within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="session")

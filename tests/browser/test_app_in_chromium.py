@@ -6,15 +6,14 @@ are saved under ``artifacts/screenshots/`` (git-ignored) for a person to look at
 """
 
 import io
-import os
 import re
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from bench.common import process_cpu_seconds
 from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -273,20 +272,15 @@ def test_switching_page_mid_training_keeps_the_partial_run(app_url, new_page):
     assert_no_errors(page)
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def test_closing_the_tab_mid_training_stops_the_training(app_server, new_page):
     app_url, process = app_server
     page = new_page()
     start_long_training(page, app_url)
-    before = cpu_seconds(process.pid)
+    before = process_cpu_seconds(process.pid)
     time.sleep(3)
-    assert cpu_seconds(process.pid) - before > 1.0  # training keeps a core busy
+    assert process_cpu_seconds(process.pid) - before > 1.0  # training keeps a core busy
     page.context.close()
     time.sleep(4)  # the server notices the closed connection and the trainer stops after its batch
-    before = cpu_seconds(process.pid)
+    before = process_cpu_seconds(process.pid)
     time.sleep(3)
-    assert cpu_seconds(process.pid) - before < 0.6
+    assert process_cpu_seconds(process.pid) - before < 0.6
