@@ -105,6 +105,10 @@ def test_training_draws_a_live_chart_completes_the_bar_and_stop_keeps_the_partia
     go_to(page, "Train")
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"Epoch [3-9]/15")).first.wait_for(timeout=120_000)
+    # The progress text is sent just before the chart, so give Plotly a moment to draw the chart too.
+    deadline = time.monotonic() + 10
+    while loss_points(page) == 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     during = loss_points(page)
     page.get_by_text(re.compile(r"Trained 15 epochs")).first.wait_for(timeout=180_000)
     wait_until_idle(page)
