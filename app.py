@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from explorer_ui import configure_page, default_model_status, load_data_with_status
+from explorer_ui import (
+    configure_page,
+    default_model_status,
+    keep_keras_state_between_runs,
+    load_data_with_status,
+    route_through_entrypoint,
+)
 
 PAGES = [
     (
@@ -92,6 +98,8 @@ def home() -> None:
         st.page_link(path, label=f"{number}. {label}: {what}", icon=icon)
 
 
+keep_keras_state_between_runs()
+route_through_entrypoint()
 navigation = st.navigation(
     # No page icons: Streamlit would fetch a material icon from the internet for the favicon.
     [st.Page(home, title="Home", default=True)] + [st.Page(path, title=label) for path, label, _, _ in PAGES]

@@ -51,8 +51,44 @@ def app_icon():
 
 def page_setup(title: str) -> MnistData:
     """Configure the page, load the data and show the data source and model in the sidebar."""
+    keep_keras_state_between_runs()
+    route_through_entrypoint()
     configure_page(title)
     return load_data_with_status()
+
+
+def route_through_entrypoint() -> None:
+    """Run every page through ``app.py``'s ``st.navigation``, even a deep link opened first.
+
+    The brief fixes the folder name ``pages/``, which Streamlit also reads as its legacy
+    multipage layout until some session has called ``st.navigation``. A server whose first
+    visitor opens ``/Draw`` directly would run that page without the entrypoint (another
+    sidebar, and none of ``app.py``'s set-up). Switching the legacy mode off and rerunning
+    puts this run, and every later one, through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def keep_keras_state_between_runs() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that for apps that build a new model on every run. Here models live in
+    caches and trainings run in other sessions' threads, and the call is harmful: a full
+    ``gc.collect()`` per run (about 0.25 s of one core with TensorFlow loaded, so 30 sessions
+    drawing queue behind it), TensorFlow's kernel cache emptied before the next query, and
+    Keras's global state reset under a training running in another session.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    script_runner._clean_problem_modules = _keep_module_state
+
+
+def _keep_module_state() -> None:
+    """Replaces Streamlit's per-run clean-up of Keras (and of pyplot, which the app never imports)."""
 
 
 def configure_page(title: str) -> None:

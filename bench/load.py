@@ -221,7 +221,7 @@ class Run:
     status: str = ""  # a ScriptFinishedStatus name, or "timeout" / "disconnected"
     exceptions: list[str] = field(default_factory=list)
     page_script_hash: str = ""
-    pages: dict[str, str] = field(default_factory=dict)  # url pathname -> page_script_hash
+    pages: dict[str, str] = field(default_factory=dict)  # url pathname -> title, as the sidebar lists them
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     widget_ids: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)  # label -> body
@@ -315,7 +315,7 @@ class Session:
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._read_element(message.delta.new_element, run, on_element)
             elif kind == "navigation":
-                run.pages = {page.url_pathname: page.page_script_hash for page in message.navigation.app_pages}
+                run.pages = {page.url_pathname: page.page_name for page in message.navigation.app_pages}
                 run.page_script_hash = message.navigation.page_script_hash
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
@@ -379,10 +379,15 @@ class Query:
     predicted: int | None = None
 
 
+async def open_page(app: App, page_name: str, timeout: float = OPEN_TIMEOUT) -> tuple[Session, Run]:
+    """Open a tab straight on a page (as at ``/<page_name>``); returns the session and its first run."""
+    session = await Session.open(app, timeout)
+    return session, await session.rerun(page_name=page_name, timeout=timeout)
+
+
 async def open_draw_page(app: App, timeout: float = OPEN_TIMEOUT) -> tuple[Session, Run, str]:
     """Open a tab on the Draw page (as at ``/Draw``); returns the session, its first run and the canvas id."""
-    session = await Session.open(app, timeout)
-    first = await session.rerun(page_name="Draw", timeout=timeout)
+    session, first = await open_page(app, "Draw", timeout)
     canvas = first.widget_id(CANVAS_KEY) if first.ok else ""
     return session, first, canvas
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, running_app, warm_up
+from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, running_app, warm_up
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +33,36 @@ def drawings():
     return digit_drawings(20)
 
 
+async def visit(app, page_name: str):
+    session, run = await open_page(app, page_name)
+    await session.close()
+    return run
+
+
 @pytest.fixture(scope="module")
-def app(drawings):
-    """The app with its default model ready (trained, or loaded from the test cache) after one query."""
+def server_and_first_visit():
+    """A fresh server whose first visitor opens the Data & pairs page straight from its URL."""
     cache = os.environ.get("SIAMESE_CACHE") or tempfile.mkdtemp(prefix="siamese-test-cache-")
     with running_app(cache) as running:
-        first = run_in_own_loop(warm_up(running, drawings[0]))
-        assert first.error == ""
-        assert first.predicted == drawings[0].label, "the Draw page should name a clear test digit"
-        yield running
+        yield running, run_in_own_loop(visit(running, "Data_and_pairs"))
+
+
+@pytest.fixture(scope="module")
+def app(server_and_first_visit, drawings):
+    """The app with its default model ready (trained, or loaded from the test cache) after one query."""
+    running, _ = server_and_first_visit
+    first = run_in_own_loop(warm_up(running, drawings[0]))
+    assert first.error == ""
+    assert first.predicted == drawings[0].label, "the Draw page should name a clear test digit"
+    return running
+
+
+def test_the_first_visitor_of_a_page_url_gets_the_apps_own_pages(server_and_first_visit):
+    # Before any session has run app.py, Streamlit would serve the pages/ folder's legacy layout instead.
+    _, first = server_and_first_visit
+
+    assert first.ok, first.describe()
+    assert list(first.pages.values()) == ["Home", "Data & pairs", "Train", "Evaluate", "Embeddings", "Draw"]
 
 
 def _check_answers(phase: dict, expected_queries: int) -> None:
