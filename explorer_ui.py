@@ -5,6 +5,7 @@ imported only inside the functions that need a network, so the home page and
 the data page open without it.
 """
 
+import functools
 import hashlib
 import os
 import threading
@@ -38,6 +39,7 @@ DIGIT_COLOURS = [
 ]
 
 
+@functools.cache  # drawn once per server, not on every run of every session
 def app_icon():
     """The favicon, drawn here: an icon from a font or emoji CDN would need the internet."""
     from PIL import Image, ImageDraw

