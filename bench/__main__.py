@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load.
+snapshots, app, load, repeated_trainings.
 """
 
 import subprocess
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "snapshots": ["bench.snapshots"],
     "app": ["bench.app"],
     "load": ["bench.load"],
+    "repeated_trainings": ["bench.repeated_trainings"],
 }
 
 

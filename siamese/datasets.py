@@ -29,6 +29,19 @@ class _GatheredBatches(keras.utils.PyDataset):
         self.batch_size = batch_size
         self.full_only = full_only
 
+    def release(self) -> None:
+        """Let go of the images and indices; the batches are empty afterwards.
+
+        On TensorFlow, Keras reads a PyDataset through ``tf.data.Dataset.from_generator``,
+        which keeps a reference to it for the life of the process
+        (tensorflow/tensorflow#123269). Without this, every finished training would keep
+        its copy of the training images: 150 MB on full MNIST.
+        """
+        # New empty arrays, not [:0] slices: a slice is a view that keeps the whole buffer alive.
+        self.images = np.empty((0, *self.images.shape[1:]), dtype=self.images.dtype)
+        self.towers = tuple(np.empty(0, dtype=tower.dtype) for tower in self.towers)
+        self.targets = np.empty(0, dtype=self.targets.dtype)
+
     def __len__(self) -> int:
         batches = len(self.targets) / self.batch_size
         return math.floor(batches) if self.full_only else math.ceil(batches)

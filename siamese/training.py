@@ -11,6 +11,7 @@ partly trained model and its history.
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import keras
@@ -235,35 +236,39 @@ def train(
 
     good_weights = model.get_weights()
     best = (math.inf, good_weights)
-    for epoch in range(1, config.epochs + 1):
-        bridge.epoch = epoch
-        epoch_started = time.perf_counter()
-        batches = TrainingBatches(x_fit, y_fit, config, epoch=epoch)
-        fit_history = model.fit(batches, epochs=1, verbose=0, callbacks=[bridge])
-        if run.nan_at or run.stop.requested:
-            break
-        record = _epoch_record(
-            epoch,
-            fit_history,
-            model,
-            validation_data,
-            embedding_network,
-            x_validation,
-            validation_pairs,
-            config,
-        )
-        record = EpochRecord(**{**record.__dict__, "seconds": time.perf_counter() - epoch_started})
-        if not math.isfinite(record.validation_loss):
-            run.nan_at = (epoch, steps_per_epoch)
-            break
-        run.history.epochs.append(record)
-        good_weights = model.get_weights()
-        if record.validation_loss < best[0]:
-            best = (record.validation_loss, good_weights)
-        for callback in run.callbacks:
-            callback.on_epoch_end(record, embedding_network)
-        if run.stop.requested:
-            break
+    with _nothing_kept_after_training(validation_data):
+        for epoch in range(1, config.epochs + 1):
+            bridge.epoch = epoch
+            epoch_started = time.perf_counter()
+            batches = TrainingBatches(x_fit, y_fit, config, epoch=epoch)
+            try:
+                fit_history = model.fit(batches, epochs=1, verbose=0, callbacks=[bridge])
+            finally:
+                batches.release()
+            if run.nan_at or run.stop.requested:
+                break
+            record = _epoch_record(
+                epoch,
+                fit_history,
+                model,
+                validation_data,
+                embedding_network,
+                x_validation,
+                validation_pairs,
+                config,
+            )
+            record = EpochRecord(**{**record.__dict__, "seconds": time.perf_counter() - epoch_started})
+            if not math.isfinite(record.validation_loss):
+                run.nan_at = (epoch, steps_per_epoch)
+                break
+            run.history.epochs.append(record)
+            good_weights = model.get_weights()
+            if record.validation_loss < best[0]:
+                best = (record.validation_loss, good_weights)
+            for callback in run.callbacks:
+                callback.on_epoch_end(record, embedding_network)
+            if run.stop.requested:
+                break
 
     status, message = _outcome(run, config)
     if status == NAN_LOSS:
@@ -285,6 +290,38 @@ def train(
     for callback in run.callbacks:
         callback.on_train_end(result)
     return result
+
+
+@contextmanager
+def _nothing_kept_after_training(validation_data: ValidationBatches):
+    """Undo what TensorFlow keeps of a training for the life of the process.
+
+    - Each trace of Keras's train step registers a ``CustomGradient-<n>`` function for the
+      optimizer's gradient all-reduce in TensorFlow's global gradient registry, which is
+      never emptied, and that function holds the whole traced step: about 12 MB per MLP
+      training (tensorflow/tensorflow#80895). It is only looked up to differentiate through
+      an optimizer update, which nothing does, so the ones registered meanwhile are dropped
+      (another session's training, if one ran meanwhile, has no use for its ones either).
+    - The validation batches are released (see ``release``).
+    """
+    registry = _gradient_registry()
+    registered_before = set(registry)
+    try:
+        yield
+    finally:
+        validation_data.release()
+        for name in set(registry) - registered_before:
+            if name.startswith("CustomGradient-"):
+                registry.pop(name, None)
+
+
+def _gradient_registry() -> dict:
+    """TensorFlow's global ``{name: gradient function}`` registry; empty on other backends."""
+    if keras.backend.backend() != "tensorflow":
+        return {}
+    from tensorflow.python.framework import ops as tensorflow_ops
+
+    return getattr(getattr(tensorflow_ops, "_gradient_registry", None), "_registry", {})
 
 
 def _check_sizes(config: TrainingConfig, train_size: int) -> None:
