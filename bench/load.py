@@ -36,26 +36,24 @@ import random
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from bench.common import (
-    REPOSITORY,
-    free_port,
+    XSRF_COOKIE,
+    App,
     percentile,
     process_cpu_seconds,
     process_memory_megabytes,
     report,
     rounded,
-    wait_until_healthy,
+    running_app,
 )
 
 SESSIONS = 30
@@ -79,76 +77,11 @@ FABRIC_VERSION = "7.4.0"  # what the installed canvas component's Fabric.js writ
 
 PROGRESS_TEXT = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")  # the Train page's live progress bar
 
-STREAM_PATH = "/_stcore/stream"
-XSRF_COOKIE = "_streamlit_xsrf"
-
 
 # ---------------------------------------------------------------- the server
-@dataclass
-class App:
-    """A running ``streamlit run app.py``."""
-
-    url: str
-    pid: int
-    xsrf: str  # the XSRF cookie the server set; the browser sends it back as a subprotocol
-    log: Path
-
-    @property
-    def stream_url(self) -> str:
-        return self.url.replace("http://", "ws://") + STREAM_PATH
-
-
-def _xsrf_cookie(headers) -> str:
-    """The XSRF token the health answer sets as a cookie, which a browser sends back (empty if none)."""
-    for header in headers.get_all("Set-Cookie") or []:
-        name, _, value = header.split(";", 1)[0].partition("=")
-        if name.strip() == XSRF_COOKIE:
-            return value.strip()
-    return ""
-
-
 def uptime() -> str:
     completed = subprocess.run(["uptime"], capture_output=True, text=True, timeout=10)
     return completed.stdout.strip() or " ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
-@contextmanager
-def running_app(cache: Path | str, *, max_trainings: int = TRAININGS, startup_timeout: float = 90.0):
-    """``streamlit run app.py`` on a free loopback port with embedded MNIST; stopped on exit.
-
-    The server's output goes to a temporary log, deleted unless something failed.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {
-        **os.environ,
-        "SIAMESE_DATA": "embedded",
-        "SIAMESE_CACHE": str(cache),
-        "SIAMESE_MAX_TRAININGS": str(max_trainings),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    log = Path(tempfile.mkstemp(prefix="siamese-load-server-", suffix=".log")[1])
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        xsrf = _xsrf_cookie(wait_until_healthy(url, process, timeout=startup_timeout))
-        yield App(url, process.pid, xsrf, log)
-    except BaseException:
-        print(f"streamlit's output is in {log}", file=sys.stderr)
-        raise
-    else:
-        log.unlink(missing_ok=True)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
 
 
 # ---------------------------------------------------------------- drawings
@@ -648,7 +581,10 @@ async def measure(app: App, drawings: list[Drawing], *, sessions: int, queries: 
 def main() -> None:
     drawings = digit_drawings()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="siamese-load-cache-") as cache, running_app(cache) as app:
+    with (
+        tempfile.TemporaryDirectory(prefix="siamese-load-cache-") as cache,
+        running_app(cache, max_trainings=TRAININGS) as app,
+    ):
         values = asyncio.run(
             measure(app, drawings, sessions=SESSIONS, queries=QUERIES_PER_SESSION, trainings=TRAININGS)
         )

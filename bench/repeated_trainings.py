@@ -19,8 +19,8 @@ import asyncio
 import tempfile
 import time
 
-from bench.common import process_memory_megabytes, report
-from bench.load import Training, digit_drawings, running_app, warm_up
+from bench.common import process_memory_megabytes, report, running_app
+from bench.load import Training, digit_drawings, warm_up
 
 ROUNDS = 3
 SESSIONS_PER_ROUND = 6

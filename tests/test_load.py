@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, running_app, warm_up
+from bench.common import running_app
+from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, warm_up
 
 pytestmark = pytest.mark.slow
 

@@ -7,13 +7,11 @@ installs it.
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bench.common import free_port, wait_until_healthy
+from bench.common import running_app
 from tests.conftest import REPOSITORY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,29 +44,18 @@ def _require_browser():
 def app_server(tmp_path_factory):
     """``streamlit run app.py`` on a free loopback port, on the offline data, with a fresh model cache."""
     _require_browser()
-    port = free_port()
     work = tmp_path_factory.mktemp("server")
-    environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(work / "cache")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    with open(work / "server.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, process)
-        yield url, process
+        with running_app(work / "cache", log=work / "server.log") as app:
+            yield app
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.copy(work / "server.log", SCREENSHOTS.parent / "server.log") if SCREENSHOTS.parent.exists() else None
+        if SCREENSHOTS.parent.exists():
+            shutil.copy(work / "server.log", SCREENSHOTS.parent / "server.log")
 
 
 @pytest.fixture(scope="session")
 def app_url(app_server):
-    return app_server[0]
+    return app_server.url
 
 
 @pytest.fixture(scope="session")

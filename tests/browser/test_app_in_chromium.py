@@ -277,14 +277,14 @@ def test_switching_page_mid_training_keeps_the_partial_run(app_url, new_page):
 
 
 def test_closing_the_tab_mid_training_stops_the_training(app_server, new_page):
-    app_url, process = app_server
+    app_url, pid = app_server.url, app_server.pid
     page = new_page()
     start_long_training(page, app_url)
-    before = process_cpu_seconds(process.pid)
+    before = process_cpu_seconds(pid)
     time.sleep(3)
-    assert process_cpu_seconds(process.pid) - before > 1.0  # training keeps a core busy
+    assert process_cpu_seconds(pid) - before > 1.0  # training keeps a core busy
     page.context.close()
     time.sleep(4)  # the server notices the closed connection and the trainer stops after its batch
-    before = process_cpu_seconds(process.pid)
+    before = process_cpu_seconds(pid)
     time.sleep(3)
-    assert process_cpu_seconds(process.pid) - before < 0.6
+    assert process_cpu_seconds(pid) - before < 0.6
