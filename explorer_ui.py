@@ -53,8 +53,7 @@ def app_icon():
 
 def page_setup(title: str) -> MnistData:
     """Configure the page, load the data and show the data source and model in the sidebar."""
-    keep_keras_state_between_runs()
-    route_through_entrypoint()
+    route_through_entrypoint()  # so app.py, which sets up every run, runs first
     configure_page(title)
     return load_data_with_status()
 
@@ -331,6 +330,15 @@ def model_evaluation(model_key: str, _model: ModelEntry, _data: MnistData):
     from siamese.model_evaluation import evaluate_model
 
     return evaluate_model(_model.embedding_network, _data, threshold=_model.threshold, metric=_model.config.metric)
+
+
+def model_evaluation_or_stop(model: ModelEntry, data: MnistData, *, failure: str):
+    """``model_evaluation``, or "This model could not <failure>: <why>" on screen and the page ends there."""
+    try:
+        return model_evaluation(model.key, model, data)
+    except ValueError as error:
+        st.error(f"This model could not {failure}: {error}")
+        st.stop()
 
 
 # ---------------------------------------------------------------- pictures

@@ -13,7 +13,7 @@ from explorer_ui import (
     SAME_COLOUR,
     ModelEntry,
     active_model,
-    model_evaluation,
+    model_evaluation_or_stop,
     page_setup,
     pair_picture,
 )
@@ -287,19 +287,11 @@ def show_mistake_row(data: MnistData, evaluation: ModelEvaluation, positions: np
             )
 
 
-def evaluation_or_stop(model: ModelEntry, data: MnistData) -> ModelEvaluation:
-    try:
-        return model_evaluation(model.key, model, data)
-    except ValueError as error:
-        st.error(f"This model could not be evaluated on the test digits: {error}")
-        st.stop()
-
-
 def main() -> None:
     data = page_setup("Evaluate")
     st.title("Evaluate")
     model = active_model(data)
-    evaluation = evaluation_or_stop(model, data)
+    evaluation = model_evaluation_or_stop(model, data, failure="be evaluated on the test digits")
     show_headline(model, evaluation)
     st.divider()
     st.header("Same or different? Pick a threshold")

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer_ui import DIGIT_COLOURS, ModelEntry, active_model, digit_picture, model_evaluation, page_setup
+from explorer_ui import DIGIT_COLOURS, ModelEntry, active_model, digit_picture, model_evaluation_or_stop, page_setup
 from siamese.conventions import NUM_CLASSES
 from siamese.data import MnistData
 from siamese.evaluation import RetrievalMetrics, retrieval_metrics
@@ -208,24 +208,23 @@ def show_maps(model: ModelEntry, evaluation: ModelEvaluation, data: MnistData, s
         return
     shown = int(st.session_state.get(SHOWN_DIGIT_KEY, 0))
     model_column, pixel_column, digit_column = st.columns([5, 5, 2], gap="medium")
-    with model_column:
-        st.subheader("Model embeddings")
-        st.caption(f"After training: {evaluation.test_embeddings.shape[1]} numbers per picture.")
-        st.plotly_chart(
-            map_figure(maps[0], positions, data, method, shown),
-            key=MODEL_CHART_KEY,
-            on_select=partial(select_from_chart, MODEL_CHART_KEY),
-            selection_mode="points",
-        )
-    with pixel_column:
-        st.subheader("Raw pixels")
-        st.caption("No training at all: the 784 pixel values of each picture.")
-        st.plotly_chart(
-            map_figure(maps[1], positions, data, method, shown),
-            key=PIXEL_CHART_KEY,
-            on_select=partial(select_from_chart, PIXEL_CHART_KEY),
-            selection_mode="points",
-        )
+    width = evaluation.test_embeddings.shape[1]
+    model_caption = f"After training: {width} numbers per picture."
+    pixel_caption = "No training at all: the 784 pixel values of each picture."
+    panels = (
+        (model_column, "Model embeddings", model_caption, maps[0], MODEL_CHART_KEY),
+        (pixel_column, "Raw pixels", pixel_caption, maps[1], PIXEL_CHART_KEY),
+    )
+    for column, title, caption, points, key in panels:
+        with column:
+            st.subheader(title)
+            st.caption(caption)
+            st.plotly_chart(
+                map_figure(points, positions, data, method, shown),
+                key=key,
+                on_select=partial(select_from_chart, key),
+                selection_mode="points",
+            )
     with digit_column:
         show_digit(data, positions)
     st.caption(
@@ -293,14 +292,6 @@ def show_export(model: ModelEntry, evaluation: ModelEvaluation, data: MnistData)
     )
 
 
-def evaluation_or_stop(model: ModelEntry, data: MnistData) -> ModelEvaluation:
-    try:
-        return model_evaluation(model.key, model, data)
-    except ValueError as error:
-        st.error(f"This model could not embed the test digits: {error}")
-        st.stop()
-
-
 def main() -> None:
     data = page_setup("Embeddings")
     st.title("Embeddings")
@@ -309,7 +300,7 @@ def main() -> None:
         "them down to 2 or 3 numbers per picture and draw one dot each."
     )
     model = active_model(data)
-    evaluation = evaluation_or_stop(model, data)
+    evaluation = model_evaluation_or_stop(model, data, failure="embed the test digits")
     settings = map_controls(len(data.y_test))
     show_maps(model, evaluation, data, settings)
     st.divider()
