@@ -1,6 +1,8 @@
 """Real (small) training runs: learning, reporting, stopping, NaN handling."""
 
+import gc
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -164,8 +166,6 @@ def test_augment_shift_moves_training_images_only_and_repeatably(pair_mining):
 
 
 def _live_traced_graphs() -> int:
-    import gc
-
     from tensorflow.python.framework.func_graph import FuncGraph
 
     gc.collect()
@@ -180,9 +180,6 @@ def test_a_finished_training_leaves_no_memory_behind(small_data, pair_mining):
     step (in TensorFlow's gradient registry) and its copy of the training images (through
     ``from_generator``) for the life of the process: 25 MB per training on 4,000 digits.
     """
-    import gc
-    import tracemalloc
-
     config = TrainingConfig(epochs=2, batch_size=128, pair_mining=pair_mining)
     train(config, small_data)  # the first training fills caches that are meant to stay
     graphs_before = _live_traced_graphs()
