@@ -16,16 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import (
-    FULL_MNIST,
-    REPOSITORY,
-    free_port,
-    full_mnist,
-    process_memory_megabytes,
-    report,
-    rounded,
-    wait_until_healthy,
-)
+from bench.common import REPOSITORY, full_mnist, full_mnist_path, report, rounded
+from tests.support.server import free_port, process_memory_megabytes, wait_until_healthy
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -34,11 +26,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 def prepare_default_model(cache: Path) -> None:
     """Train and save the default model exactly as the app would, in a separate process."""
     script = (
-        "from explorer_ui import default_config, default_model_folder\n"
-        "from siamese.data import load_npz\nfrom siamese.storage import save_result\n"
-        "from siamese.training import train\n"
-        f"data = load_npz({str(FULL_MNIST)!r})\n"
-        "save_result(train(default_config(data), data), default_model_folder(data))\n"
+        "from explorer_ui.default_model import DEFAULT_NAME, default_config, default_model_folder\n"
+        "from siamese.mnist import load_npz\nfrom siamese.storage import save_model\n"
+        "from siamese.trained_model import TrainedModel\nfrom siamese.training import train\n"
+        f"data = load_npz({str(full_mnist_path())!r})\n"
+        "result = train(default_config(data), data)\n"
+        "save_model(TrainedModel.from_result(result, name=DEFAULT_NAME), default_model_folder(data))\n"
     )
     environment = {**os.environ, "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
     subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, env=environment, check=True)
@@ -58,7 +51,7 @@ def main() -> None:
     prepare_default_model(cache)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "SIAMESE_DATA": str(FULL_MNIST), "SIAMESE_CACHE": str(cache)}
+    environment = {**os.environ, "SIAMESE_DATA": str(full_mnist_path()), "SIAMESE_CACHE": str(cache)}
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],

@@ -1,9 +1,9 @@
-"""The classic notebook recipe, written plainly, as the baseline every target is measured against.
+"""The classic recipe (``siamese.config.CLASSIC``), written plainly, as the baseline every target is measured against.
 
 Dense 784→512→256→128 (ReLU, ReLU, linear); Euclidean distance; contrastive
 loss with margin 1; Adam with defaults; batch 32; 5 epochs; one positive and
 one negative pair per training image, fixed once and materialised as pixel
-arrays (as the notebook does); test pairs likewise; accuracy at distance 0.5.
+arrays (as tutorials do); test pairs likewise; accuracy at distance 0.5.
 Prints the time per epoch, the test pair accuracy after each epoch (so other
 benchmarks can find the time to reach the final accuracy), 5-NN accuracy and
 peak memory.
@@ -19,8 +19,9 @@ import numpy as np  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 from bench.common import full_mnist, peak_memory_megabytes, report, rounded  # noqa: E402
-from siamese.evaluation import best_threshold, knn_accuracy  # noqa: E402
+from siamese.pair_metrics import best_threshold  # noqa: E402
 from siamese.pairs import make_pairs  # noqa: E402
+from siamese.retrieval import knn_accuracy  # noqa: E402
 
 EPOCHS = 5
 

@@ -14,7 +14,7 @@ from sklearn.manifold import TSNE, trustworthiness  # noqa: E402
 from bench.common import full_mnist, median_seconds, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig  # noqa: E402
 from siamese.models import embed  # noqa: E402
-from siamese.projection import fit_pca, tsne  # noqa: E402
+from siamese.projection import project, tsne  # noqa: E402
 from siamese.training import train  # noqa: E402
 
 
@@ -22,7 +22,7 @@ def main() -> None:
     data = full_mnist()
     network = train(TrainingConfig(epochs=1), data).embedding_network
     embeddings = embed(network, data.x_test)  # (10000, 128)
-    pca_seconds, _ = median_seconds(lambda: fit_pca(embeddings, n_components=2), repeats=5)
+    pca_seconds, _ = median_seconds(lambda: project(embeddings, n_components=2), repeats=5)
 
     sample = embeddings[:5000]
     started = time.perf_counter()

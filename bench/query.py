@@ -15,7 +15,7 @@ from bench.common import full_mnist, percentile, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig  # noqa: E402
 from siamese.drawing import preprocess_drawing  # noqa: E402
 from siamese.models import build_embedding_network  # noqa: E402
-from siamese.query import NeighbourIndex  # noqa: E402
+from siamese.neighbour_index import NeighbourIndex  # noqa: E402
 
 QUERIES = 200
 

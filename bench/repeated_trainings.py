@@ -12,15 +12,16 @@ Prints the server's resident memory (VmRSS) at the start and after every round,
 and the growth per training from the end of the first round to the end of the
 last: what each training costs for the life of the server. Target: under 1 MB
 (before the fix in ``siamese.training._nothing_kept_after_training`` and
-``siamese.datasets`` it was about 28 MB per training).
+``siamese.batches`` it was about 28 MB per training).
 """
 
 import asyncio
 import tempfile
 import time
 
-from bench.common import process_memory_megabytes, report, running_app
-from bench.load import Training, digit_drawings, warm_up
+from bench.common import report
+from tests.support.server import process_memory_megabytes, running_app
+from tests.support.sessions import Training, digit_drawings, warm_up
 
 ROUNDS = 3
 SESSIONS_PER_ROUND = 6

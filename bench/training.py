@@ -16,9 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from bench.common import full_mnist, peak_memory_megabytes, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig, preset  # noqa: E402
 from siamese.distances import paired_distances  # noqa: E402
-from siamese.evaluation import pair_accuracy, retrieval_metrics  # noqa: E402
 from siamese.models import embed  # noqa: E402
+from siamese.pair_metrics import pair_accuracy  # noqa: E402
 from siamese.pairs import make_pairs  # noqa: E402
+from siamese.retrieval import retrieval_metrics  # noqa: E402
 from siamese.training import TrainingCallback, train  # noqa: E402
 
 
@@ -37,7 +38,7 @@ class TestAccuracyPerEpoch(TrainingCallback):
     def on_epoch_end(self, record, embedding_network):
         measured = time.perf_counter()
         embeddings = embed(embedding_network, self.data.x_test)
-        distances = paired_distances(embeddings[self.pairs.left], embeddings[self.pairs.right], self.metric)
+        distances = paired_distances(embeddings[self.pairs.left], embeddings[self.pairs.right], metric=self.metric)
         self.accuracy.append(pair_accuracy(distances, self.pairs.labels, threshold=record.threshold))
         self.training_seconds.append(measured - self.started - self.excluded)
         self.excluded += time.perf_counter() - measured

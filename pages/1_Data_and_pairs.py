@@ -8,16 +8,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer_ui import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, page_setup, pair_picture
+from explorer_ui import state
+from explorer_ui.page import page_setup
+from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, pair_picture
 from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
-from siamese.data import MnistData
+from siamese.mnist import MnistData
 from siamese.pairs import Pairs, make_pairs
 
 EXAMPLES_SHOWN = 40
 EXAMPLE_COLUMNS = 10
 PAIRS_PER_KIND = 6  # six positive and six negative pairs: twelve in all
 PAIR_COLUMNS = 4
-PAIR_SEED_KEY = "pair_seed"
 ALL_DIGITS = "all"
 
 
@@ -28,10 +29,10 @@ def browse_digits(data: MnistData) -> None:
         "MNIST is a collection of handwritten digits, each a 28 × 28 grey picture with its true digit. "
         "The network only ever sees the pixels; the digit labels tell us which pictures belong together."
     )
-    choice = st.radio("Show", [ALL_DIGITS, *range(NUM_CLASSES)], horizontal=True, key="browse_digit")
+    choice = st.radio("Show", [ALL_DIGITS, *range(NUM_CLASSES)], horizontal=True, key=state.BROWSE_DIGIT)
     grid_column, counts_column = st.columns([3, 2], gap="large")
     with grid_column:
-        positions = example_positions(data.y_train, choice)
+        positions = data.first_train_examples(count=EXAMPLES_SHOWN, digit=None if choice == ALL_DIGITS else choice)
         if positions.size == 0:
             st.warning(f"There are no training pictures of the digit {choice} in this data set.")
         else:
@@ -44,18 +45,11 @@ def browse_digits(data: MnistData) -> None:
         show_class_counts(data)
 
 
-def example_positions(labels: np.ndarray, choice) -> np.ndarray:
-    """Indices of the first training pictures of the chosen digit (or of any digit)."""
-    if choice == ALL_DIGITS:
-        return np.arange(min(EXAMPLES_SHOWN, labels.size))
-    return np.flatnonzero(labels == choice)[:EXAMPLES_SHOWN]
-
-
 def show_class_counts(data: MnistData) -> None:
     counts = pd.DataFrame(
         {
             "digit": [str(digit) for digit in range(NUM_CLASSES)],
-            "pictures": np.bincount(data.y_train, minlength=NUM_CLASSES),
+            "pictures": data.train_counts(),
         }
     )
     st.bar_chart(counts, x="digit", y="pictures", height=260, color="#4f46e5")
@@ -74,10 +68,10 @@ def show_pairs(data: MnistData) -> None:
         f"**SAME = {SAME}** for a *positive* pair (the same digit) and **DIFFERENT = {DIFFERENT}** for a "
         "*negative* pair (two different digits)."
     )
-    st.session_state.setdefault(PAIR_SEED_KEY, 0)
+    state.setdefault(state.PAIR_SEED, 0)
     seed_column, button_column, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
     with seed_column:
-        seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=PAIR_SEED_KEY)
+        seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=state.PAIR_SEED)
     with button_column:
         # The callback runs before the next rerun, so it may still change the seed widget's value.
         st.button("New pairs", on_click=next_seed)
@@ -86,18 +80,12 @@ def show_pairs(data: MnistData) -> None:
         f"Seed {int(seed)} gives {len(pairs):,} pairs: one positive and one negative pair for each training "
         "picture, shuffled. The same seed always gives the same pairs. Here are a few of them:"
     )
-    draw_pair_grid(data, pairs, shown_pairs(pairs))
+    # The first few positive and negative pairs, in the shuffled order, so both kinds show.
+    draw_pair_grid(data, pairs, pairs.first_of_each_kind(PAIRS_PER_KIND))
 
 
 def next_seed() -> None:
-    st.session_state[PAIR_SEED_KEY] = int(st.session_state[PAIR_SEED_KEY]) + 1
-
-
-def shown_pairs(pairs: Pairs) -> np.ndarray:
-    """The first few positive and the first few negative pairs, in the shuffled order, so both kinds show."""
-    positives = np.flatnonzero(pairs.labels == SAME)[:PAIRS_PER_KIND]
-    negatives = np.flatnonzero(pairs.labels == DIFFERENT)[:PAIRS_PER_KIND]
-    return np.sort(np.concatenate([positives, negatives]))
+    state.set_value(state.PAIR_SEED, int(state.value(state.PAIR_SEED)) + 1)
 
 
 def draw_pair_grid(data: MnistData, pairs: Pairs, positions: np.ndarray) -> None:

@@ -62,6 +62,7 @@ def _number(text: str, kind):
 
 def _parser() -> argparse.ArgumentParser:
     from siamese.config import ARCHITECTURES, LEARNING_RATE_SCHEDULES, LOSSES, OPTIMIZERS, PAIR_MINING, PRESETS
+    from siamese.conventions import METRICS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,17 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--arch", dest="architecture", choices=ARCHITECTURES)
     train.add_argument("--loss", choices=LOSSES)
     train.add_argument("--margin", type=_positive_float)
-    train.add_argument("--distance", choices=("euclidean", "cosine"))
+    train.add_argument("--metric", choices=METRICS, help="the distance between embeddings")
     train.add_argument("--pair-mining", choices=PAIR_MINING)
     train.add_argument("--pairs-per-image", type=_positive_int)
     train.add_argument("--embedding-dim", type=_positive_int)
-    train.add_argument("--normalize", dest="normalize_embeddings", action="store_true", default=None)
+    train.add_argument(
+        "--normalize",
+        dest="normalize_embeddings",
+        action=argparse.BooleanOptionalAction,
+        help="unit-length embeddings (--no-normalize: raw ones)",
+    )
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--learning-rate", type=_positive_float)
     train.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES)
     train.add_argument("--augment-shift", type=_non_negative_int, help="random shift of training images, in pixels")
+    train.add_argument(
+        "--restore-best-weights",
+        action=argparse.BooleanOptionalAction,
+        help="end with the epoch of lowest validation loss (--no-restore-best-weights: the last epoch)",
+    )
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
     train.set_defaults(handler=_train)
@@ -92,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True, type=Path)
     evaluate.add_argument("--data", default="auto", help=data_help)
     evaluate.add_argument("-k", type=_positive_int, default=5, help="neighbours for k-NN accuracy")
-    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--json", action=argparse.BooleanOptionalAction, default=False, help="print one JSON object")
     evaluate.set_defaults(handler=_evaluate)
 
     neighbours = commands.add_parser("neighbours", help="nearest training digits of drawn or scanned digits")
@@ -100,7 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     neighbours.add_argument("--image", required=True, nargs="+", type=Path, help="PNG/JPEG files or folders")
     neighbours.add_argument("--data", default="auto", help=data_help)
     neighbours.add_argument("-k", type=_positive_int, default=5)
-    neighbours.add_argument("--json", action="store_true", help="one JSON object per image and line")
+    neighbours.add_argument(
+        "--json", action=argparse.BooleanOptionalAction, default=False, help="one JSON object per image and line"
+    )
     neighbours.set_defaults(handler=_neighbours)
 
     export = commands.add_parser("export", help="files for TensorFlow's Embedding Projector")
@@ -113,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_data(source: str):
-    from siamese.data import load_mnist
+    from siamese.mnist import load_mnist
 
     data = load_mnist(source)
     print(f"data: {data.description}", file=sys.stderr)
@@ -138,13 +151,14 @@ def _config_from(arguments):
     names = [field.name for field in dataclasses.fields(TrainingConfig) if hasattr(arguments, field.name)]
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
     if changes.get("loss") == "cosine_bce":
-        changes.setdefault("distance", "cosine")
+        changes.setdefault("metric", "cosine")
     return base.replace(**changes)
 
 
 def _train(arguments) -> int:
-    from siamese.storage import save_result
-    from siamese.training import StopRequest, train
+    from siamese.storage import save_model
+    from siamese.trained_model import TrainedModel
+    from siamese.training import StopRequest, TrainingStatus, train
 
     config = _config_from(arguments)
     data = _load_data(arguments.data)
@@ -156,11 +170,11 @@ def _train(arguments) -> int:
         raise CliError("interrupted before the first epoch finished; nothing saved") from None
     finally:
         progress.close()
-    folder = save_result(result, arguments.out)
+    folder = save_model(TrainedModel.from_result(result, name=arguments.out.name), arguments.out)
     print(result.message)
     print(f"validation pair accuracy {result.validation_pair_accuracy:.4f} at threshold {result.threshold:.4f}")
     print(f"saved to {folder}")
-    return 0 if result.status != "nan_loss" else 1
+    return 1 if result.status == TrainingStatus.NAN_LOSS else 0
 
 
 class _ProgressBar:
@@ -195,7 +209,7 @@ class _ProgressBar:
 
 
 def _evaluate(arguments) -> int:
-    from siamese.model_evaluation import evaluate_model
+    from siamese.evaluation import evaluate_model
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)
@@ -222,7 +236,7 @@ def _image_paths(paths: list[Path]) -> list[Path]:
 
 
 def _neighbours(arguments) -> int:
-    from siamese.query import NeighbourIndex
+    from siamese.neighbour_index import NeighbourIndex
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)

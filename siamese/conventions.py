@@ -10,7 +10,8 @@ repeating the numbers, and ``tests/test_conventions.py`` pins them.
 - Distances: ``"euclidean"`` is the plain L2 distance between embeddings, in
   embedding units; ``"cosine"`` is ``1 - cosine similarity``, in [0, 2].
   Smaller always means more alike, so "same digit" is predicted when the
-  distance is *at most* the threshold.
+  distance is *at most* the threshold. ``distances`` computes them in NumPy and
+  ``tensor_distances`` in Keras ops; both use ``EPSILON``.
 """
 
 from typing import Literal
@@ -24,6 +25,10 @@ NUM_CLASSES = 10
 
 Metric = Literal["euclidean", "cosine"]
 METRICS: tuple[str, ...] = ("euclidean", "cosine")
+
+# The one small number of every distance: the floor under a norm before dividing by it, and under
+# a squared distance before its square root (which keeps the gradient finite at zero distance).
+EPSILON = 1e-12
 
 
 def check_metric(metric: str) -> str:

@@ -12,12 +12,14 @@ whole pixels, so the centred digit's centre of mass lies within half a pixel of
 it, unless that would push ink out of the frame (then the digit stops at the edge).
 """
 
+import enum
 import os
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
 
 from siamese.conventions import IMAGE_SHAPE, IMAGE_SIZE
 
@@ -25,13 +27,21 @@ DIGIT_BOX_SIZE = 20
 FRAME_CENTRE = (IMAGE_SIZE - 1) / 2
 BACKGROUNDS: tuple[str, ...] = ("auto", "light", "dark")
 
-Status = Literal["ok", "empty", "too_small", "filled"]
 
-MESSAGES: dict[str, str] = {
-    "ok": "Cropped to the ink, scaled to 20 px and centred, just like MNIST.",
-    "empty": "The canvas is empty — draw a digit.",
-    "too_small": "That's just a dot — draw a whole digit.",
-    "filled": "The canvas is almost all ink — clear it and draw one digit.",
+class DrawingStatus(enum.StrEnum):
+    """What ``preprocess_drawing`` made of a drawing; only ``OK`` gives a model input."""
+
+    OK = "ok"
+    EMPTY = "empty"
+    TOO_SMALL = "too_small"
+    FILLED = "filled"
+
+
+MESSAGES: dict[DrawingStatus, str] = {
+    DrawingStatus.OK: "Cropped to the ink, scaled to 20 px and centred, just like MNIST.",
+    DrawingStatus.EMPTY: "The canvas is empty — draw a digit.",
+    DrawingStatus.TOO_SMALL: "That's just a dot — draw a whole digit.",
+    DrawingStatus.FILLED: "The canvas is almost all ink — clear it and draw one digit.",
 }
 
 # ITU-R 601 weights, the ones Pillow uses for its "L" mode, so files and arrays agree.
@@ -40,13 +50,13 @@ _LUMINANCE_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _RANGE_TOLERANCE = 1e-3
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class DrawingSteps:
     """Every step of turning a drawing into an MNIST input.
 
     Attributes
     ----------
-    status : "ok", "empty", "too_small" or "filled"
+    status : DrawingStatus
     message : str
         One short sentence for the student.
     ink : (h, w) float32 in [0, 1]
@@ -59,7 +69,7 @@ class DrawingSteps:
         The model input; all zeros unless ``ok``.
     """
 
-    status: Status
+    status: DrawingStatus
     message: str
     ink: np.ndarray
     cropped: np.ndarray
@@ -69,7 +79,7 @@ class DrawingSteps:
     @property
     def ok(self) -> bool:
         """True when ``centred`` holds a digit the model can use."""
-        return self.status == "ok"
+        return self.status == DrawingStatus.OK
 
 
 def preprocess_drawing(
@@ -92,9 +102,9 @@ def preprocess_drawing(
     background : "auto", "light" or "dark"
         Passed to ``ink_image``.
     min_extent_fraction : float in [0, 1]
-        "too_small" when the ink's longest side is below this fraction of the image's shorter side.
+        ``TOO_SMALL`` when the ink's longest side is below this fraction of the image's shorter side.
     max_ink_fraction : float in [0, 1]
-        "filled" when more than this fraction of the pixels is ink.
+        ``FILLED`` when more than this fraction of the pixels is ink.
 
     Returns
     -------
@@ -107,20 +117,27 @@ def preprocess_drawing(
     is_ink = raw_ink > ink_threshold
     ink_pixel_count = np.count_nonzero(is_ink)
     if ink_pixel_count == 0:
-        return _rejected("empty", raw_ink)
+        return _rejected(DrawingStatus.EMPTY, raw_ink)
     if ink_pixel_count > max_ink_fraction * is_ink.size:
-        return _rejected("filled", raw_ink)
+        return _rejected(DrawingStatus.FILLED, raw_ink)
     # Every MNIST stroke reaches full intensity, so faint photos are stretched to full contrast
     # and the sub-threshold noise is dropped rather than carried into the digit.
     ink = raw_ink * np.float32(1.0 / raw_ink.max())
     ink[~is_ink] = 0.0
     top, bottom, left, right = _ink_bounds(is_ink)
     if max(bottom - top, right - left) < min_extent_fraction * min(ink.shape):
-        return _rejected("too_small", ink)
+        return _rejected(DrawingStatus.TOO_SMALL, ink)
     cropped = ink[top:bottom, left:right]
     boxed = fit_in_box(cropped)
     centred = centre_by_mass(boxed)
-    return DrawingSteps("ok", MESSAGES["ok"], ink, cropped, boxed, centred)
+    return DrawingSteps(
+        status=DrawingStatus.OK,
+        message=MESSAGES[DrawingStatus.OK],
+        ink=ink,
+        cropped=cropped,
+        boxed=boxed,
+        centred=centred,
+    )
 
 
 def ink_image(image: np.ndarray, *, background: str = "auto") -> np.ndarray:
@@ -192,12 +209,10 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     (row, col) : tuple of float
     """
     image = _check_plane(image, "image")
-    total = float(image.sum())
-    if total <= 0.0:
+    if float(image.sum()) <= 0.0:
         raise ValueError("image has no ink, so it has no centre of mass")
-    row = float(np.arange(image.shape[0]) @ image.sum(axis=1)) / total
-    col = float(np.arange(image.shape[1]) @ image.sum(axis=0)) / total
-    return row, col
+    row, col = ndimage.center_of_mass(image)
+    return float(row), float(col)
 
 
 def centre_by_mass(boxed: np.ndarray) -> np.ndarray:
@@ -257,10 +272,14 @@ def image_from_file(path: str | os.PathLike | BinaryIO) -> np.ndarray:
         raise ValueError(f"{name} is not a readable image") from error
 
 
-def _rejected(status: Status, ink: np.ndarray) -> DrawingSteps:
-    empty_step = np.zeros((0, 0), dtype=np.float32)
+def _rejected(status: DrawingStatus, ink: np.ndarray) -> DrawingSteps:
     return DrawingSteps(
-        status, MESSAGES[status], ink, empty_step, empty_step.copy(), np.zeros(IMAGE_SHAPE, dtype=np.float32)
+        status=status,
+        message=MESSAGES[status],
+        ink=ink,
+        cropped=np.zeros((0, 0), dtype=np.float32),
+        boxed=np.zeros((0, 0), dtype=np.float32),
+        centred=np.zeros(IMAGE_SHAPE, dtype=np.float32),
     )
 
 

@@ -1,42 +1,13 @@
-"""Distances and losses in Keras ops, for pairs and for all pairs inside a batch.
+"""Losses in Keras ops, for pairs and for all pairs inside a batch.
 
 Pair losses take ``y_true`` = pair labels (``SAME`` = 1) and ``y_pred`` = one
 distance (or logit) per pair. In-batch losses take ``y_true`` = digit labels
 ``(n,)`` and ``y_pred`` = the ``(n, n)`` matrix of distances (or logits) between
-every two images of the batch, so each image is embedded once per step.
+every two images of the batch, so each image is embedded once per step. The distances come from ``tensor_distances``.
 """
 
 import keras
 from keras import ops
-
-_EPSILON = 1e-9
-
-
-def euclidean_distance(left, right):
-    """``(n, d), (n, d) -> (n,)`` L2 distance; the epsilon keeps the gradient finite at 0."""
-    return ops.sqrt(ops.maximum(ops.sum(ops.square(left - right), axis=-1), _EPSILON))
-
-
-def cosine_distance(left, right):
-    """``(n, d), (n, d) -> (n,)`` one minus cosine similarity."""
-    left = ops.normalize(left, axis=-1, epsilon=_EPSILON)
-    right = ops.normalize(right, axis=-1, epsilon=_EPSILON)
-    return 1.0 - ops.sum(left * right, axis=-1)
-
-
-def distance_matrix(embeddings, metric: str):
-    """``(n, d) -> (n, n)`` distances between every two rows."""
-    if metric == "cosine":
-        unit = ops.normalize(embeddings, axis=-1, epsilon=_EPSILON)
-        return 1.0 - ops.matmul(unit, ops.transpose(unit))
-    squared_norms = ops.sum(ops.square(embeddings), axis=-1)
-    squared = squared_norms[:, None] - 2.0 * ops.matmul(embeddings, ops.transpose(embeddings)) + squared_norms[None, :]
-    return ops.sqrt(ops.maximum(squared, _EPSILON))
-
-
-def pair_distance(left, right, metric: str):
-    """``(n, d), (n, d) -> (n,)`` by ``metric`` ("euclidean" or "cosine")."""
-    return cosine_distance(left, right) if metric == "cosine" else euclidean_distance(left, right)
 
 
 def contrastive_terms(distances, same, margin: float):

@@ -12,7 +12,7 @@ from keras import layers, ops
 
 from siamese.config import TrainingConfig
 from siamese.conventions import IMAGE_SHAPE
-from siamese.losses import distance_matrix, pair_distance
+from siamese.tensor_distances import distance_matrix, pair_distance
 
 
 def build_embedding_network(config: TrainingConfig) -> keras.Model:
@@ -127,3 +127,10 @@ def embed(embedding_network: keras.Model, images: np.ndarray, *, batch_size: int
         for start in range(0, len(images), batch_size)
     ]
     return np.concatenate(batches).astype(np.float32)
+
+
+def summary_text(embedding_network: keras.Model) -> str:
+    """Keras' layer-by-layer summary of the network, as one string."""
+    lines: list[str] = []
+    embedding_network.summary(print_fn=lines.append)
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ import numpy as np
 from siamese.conventions import DIFFERENT, SAME
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Pairs:
     """``left[i]`` and ``right[i]`` index one pair; ``labels[i]`` is SAME or DIFFERENT. All (m,)."""
 
@@ -23,8 +23,14 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def first_of_each_kind(self, count: int) -> np.ndarray:
+        """Positions ``(<= 2 * count,) int64`` of the first ``count`` SAME and ``count`` DIFFERENT pairs, in order."""
+        positives = np.flatnonzero(self.labels == SAME)[:count]
+        negatives = np.flatnonzero(self.labels == DIFFERENT)[:count]
+        return np.sort(np.concatenate([positives, negatives]))
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Triplets:
     """``anchor[i]`` shares its digit with ``positive[i]`` and not with ``negative[i]``. All (m,) int64."""
 

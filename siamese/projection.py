@@ -1,66 +1,91 @@
-"""2-D (or 3-D) maps of embeddings: PCA that new points can be placed on, t-SNE, and Procrustes alignment."""
+"""2-D (or 3-D) maps of embeddings: ``project`` with PCA or t-SNE, and Procrustes alignment.
 
+A map must show what the model's distance sees. Cosine distance ignores an embedding's length,
+so for ``metric="cosine"`` every row is scaled to unit length before it is mapped: the map shows
+directions. ``project`` is the one way every page, snapshot and benchmark makes a map.
+"""
+
+import enum
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import orthogonal_procrustes
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
+
+from siamese.conventions import check_metric
+from siamese.distances import normalize_rows
 
 # Barnes-Hut t-SNE, scikit-learn's fast method, only works below 4 output dimensions.
 _MAX_TSNE_COMPONENTS = 3
 
 
-@dataclass(frozen=True, eq=False)
-class PcaMap:
-    """A fitted PCA and the points it made from the data it was fitted on.
+class Method(enum.StrEnum):
+    """How a map is made; the value is what a user reads."""
 
-    Attributes
-    ----------
-    pca : sklearn.decomposition.PCA
-    points : (n, c) float32
+    PCA = "PCA"  # keeps the directions of largest spread; new points can be placed on it
+    TSNE = "t-SNE"  # keeps each point near its neighbours; cannot place new points
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Projection:
+    """A map of ``(n, d)`` rows as ``points`` ``(n, c) float32``.
+
+    ``transform`` places new rows on the same map (PCA maps only; ``can_place_new_points`` says).
     """
 
-    pca: PCA
     points: np.ndarray
+    method: Method
+    metric: str
+    fitted: PCA | None = None
 
-    def transform(self, new_x: np.ndarray) -> np.ndarray:
-        """Place new rows on this map.
+    @property
+    def can_place_new_points(self) -> bool:
+        return self.fitted is not None
 
-        Parameters
-        ----------
-        new_x : (m, d) float array, ``d`` as in the fitted data
-
-        Returns
-        -------
-        (m, c) float32
-        """
-        new_x = np.asarray(new_x, dtype=np.float32)
-        width = self.pca.n_features_in_
-        if new_x.ndim != 2 or new_x.shape[1] != width:
-            raise ValueError(f"new_x must be (m, {width}), got shape {new_x.shape}")
-        return self.pca.transform(new_x).astype(np.float32)
+    def transform(self, new_rows: np.ndarray) -> np.ndarray:
+        """``(m, d) -> (m, c) float32``: new rows placed on this map, prepared as the fitted ones were."""
+        if self.fitted is None:
+            raise ValueError(f"a {self.method} map cannot place new points; use PCA")
+        new_rows = np.atleast_2d(np.asarray(new_rows, dtype=np.float32))
+        width = self.fitted.n_features_in_
+        if new_rows.ndim != 2 or new_rows.shape[1] != width:
+            raise ValueError(f"new rows must be (m, {width}), got shape {new_rows.shape}")
+        return self.fitted.transform(_prepared(new_rows, self.metric)).astype(np.float32)
 
 
-def fit_pca(x: np.ndarray, *, n_components: int = 2, seed: int = 0) -> PcaMap:
-    """Fit a PCA on the rows of ``x``.
+def project(
+    rows: np.ndarray,
+    *,
+    method: Method | str = Method.PCA,
+    metric: str = "euclidean",
+    n_components: int = 2,
+    seed: int = 0,
+) -> Projection:
+    """Map ``(n, d)`` rows (embeddings, or raw pixels with ``metric="euclidean"``) to ``n_components``.
 
     Parameters
     ----------
-    x : (n, d) float array
-    n_components : int, 1 <= n_components <= min(n, d)
-    seed : int, for scikit-learn's randomized solver on large inputs
+    rows : (n, d) float array, finite
+    method : ``Method.PCA`` or ``Method.TSNE`` (or their values, "PCA" and "t-SNE")
+    metric : the distance the rows are compared by: "euclidean" or "cosine"
+    n_components : 1 <= n_components <= min(n, d) for PCA, 1 to 3 for t-SNE
+    seed : int
 
     Returns
     -------
-    PcaMap with ``points`` (n, n_components) float32
+    Projection
     """
-    x = _check_rows(x)
-    largest = min(x.shape)
+    method = Method(method)
+    rows = _prepared(_check_rows(rows), check_metric(metric))
+    if method == Method.TSNE:
+        return Projection(points=tsne(rows, n_components=n_components, seed=seed), method=method, metric=metric)
+    largest = min(rows.shape)
     if not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= largest:
-        raise ValueError(f"n_components must be between 1 and {largest} for x of shape {x.shape}, got {n_components!r}")
+        raise ValueError(f"n_components must be between 1 and {largest} for rows of shape {rows.shape}")
     pca = PCA(n_components=n_components, random_state=seed)
-    points = pca.fit_transform(x).astype(np.float32)
-    return PcaMap(pca=pca, points=points)
+    points = pca.fit_transform(rows).astype(np.float32)
+    return Projection(points=points, method=method, metric=metric, fitted=pca)
 
 
 def tsne(
@@ -72,7 +97,7 @@ def tsne(
     pca_components: int = 50,
     max_iter: int = 400,
 ) -> np.ndarray:
-    """Seeded t-SNE of the rows of ``x``, initialised from PCA.
+    """Seeded t-SNE of the rows of ``x``, initialised from PCA (``project`` calls it for ``Method.TSNE``).
 
     Rows wider than ``pca_components`` are first reduced by PCA to that many components (or to ``n``
     when there are fewer rows), which removes noise and speeds up the neighbour search. With the PCA
@@ -133,10 +158,13 @@ def align_to(reference_points: np.ndarray, points: np.ndarray) -> np.ndarray:
         raise ValueError(f"points must have the shape of reference_points {reference_points.shape}, got {points.shape}")
     reference_centroid = reference_points.mean(axis=0)
     centred_points = points - points.mean(axis=0)
-    # The best orthogonal map is U V^T from the SVD of the cross-covariance (Schoenemann, 1966).
-    left, _, right_transposed = np.linalg.svd(centred_points.T @ (reference_points - reference_centroid))
-    rotation = left @ right_transposed
+    rotation, _ = orthogonal_procrustes(centred_points, reference_points - reference_centroid)
     return (centred_points @ rotation + reference_centroid).astype(np.float32)
+
+
+def _prepared(rows: np.ndarray, metric: str) -> np.ndarray:
+    """Rows as the metric sees them: unit length for cosine, as they are for Euclidean."""
+    return normalize_rows(rows) if metric == "cosine" else rows
 
 
 def _check_rows(x: np.ndarray, *, name: str = "x") -> np.ndarray:

@@ -1,10 +1,11 @@
 """Live pictures of the embedding space while training runs.
 
 ``EmbeddingSnapshots`` is a ``TrainingCallback``: before training and after
-every epoch it embeds a fixed sample of validation-like digits and projects
-them to 2-D with PCA. Each new projection is rotated onto the previous one
-(orthogonal Procrustes), so the picture does not flip or spin between epochs
-and students see the clusters form rather than the axes jump.
+every epoch it embeds a fixed sample of validation-like digits and maps
+them to 2-D with ``projection.project`` (PCA, by the training's own metric).
+Each new map is rotated onto the previous one (orthogonal Procrustes), so the
+picture does not flip or spin between epochs and students see the clusters
+form rather than the axes jump.
 """
 
 from dataclasses import dataclass
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from siamese.models import embed
-from siamese.projection import align_to, fit_pca
+from siamese.projection import Method, align_to, project
 from siamese.training import TrainingCallback
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Snapshot:
     """``points`` (n, 2) float32: the sample's 2-D positions after ``epoch`` epochs (0 = untrained)."""
 
@@ -32,20 +33,22 @@ class EmbeddingSnapshots(TrainingCallback):
         self.labels = np.asarray(labels)
         self.snapshots: list[Snapshot] = []
         self.on_snapshot = on_snapshot
+        self.metric = "euclidean"
 
     def _take(self, epoch: int, embedding_network) -> None:
         embeddings = embed(embedding_network, self.images)
         if not np.isfinite(embeddings).all():
             return
-        points = fit_pca(embeddings, n_components=2).points
+        points = project(embeddings, method=Method.PCA, metric=self.metric, n_components=2).points
         if self.snapshots:
             points = align_to(self.snapshots[-1].points, points)
-        snapshot = Snapshot(epoch, points)
+        snapshot = Snapshot(epoch=epoch, points=points)
         self.snapshots.append(snapshot)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
 
     def on_train_begin(self, plan, embedding_network) -> None:
+        self.metric = plan.config.metric
         self._take(0, embedding_network)
 
     def on_epoch_end(self, record, embedding_network) -> None:

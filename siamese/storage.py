@@ -1,10 +1,10 @@
-"""Save and load a trained model folder, atomically and safely.
+"""Save and load model folders, zips and uploads, atomically and safely.
 
-A model folder holds ``embedding.keras`` (input ``(n, 28, 28) float32 in [0, 1]``,
-output ``(n, D)``), ``config.json``, ``history.json`` and ``metrics.json``.
-Saving writes a complete new folder under a temporary name and swaps it in with
-renames, so a crash mid-save leaves the previous model loadable. Loading uses
-Keras' ``safe_mode=True``, which refuses Lambda layers and other arbitrary code.
+A model folder holds ``embedding.keras`` (input ``(n, 28, 28) float32 in [0, 1]``, output
+``(n, D)``), ``config.json``, ``history.json`` and ``metrics.json``. Saving writes a complete new
+folder under a temporary name and swaps it in with renames, so a crash mid-save leaves the
+previous model loadable. Loading uses Keras' ``safe_mode=True``, which refuses Lambda layers and
+other arbitrary code. Every problem with a file is a ``ValueError`` whose message a user can read.
 """
 
 import io
@@ -13,64 +13,34 @@ import os
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 
 from siamese.config import TrainingConfig
 from siamese.conventions import IMAGE_SHAPE
-from siamese.training import TrainingHistory, TrainingResult
+from siamese.mnist import MnistData
+from siamese.trained_model import ModelOrigin, TrainedModel
+from siamese.training import TrainingHistory, choose_threshold
 
 MODEL_FILE = "embedding.keras"
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
+MODEL_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE)
 _BACKUP_SUFFIX = ".previous"
 
 
-@dataclass
-class SavedModel:
-    """A loaded model folder."""
-
-    embedding_network: keras.Model
-    config: TrainingConfig
-    history: TrainingHistory
-    metrics: dict
-    folder: Path | None = None
-
-    @property
-    def threshold(self) -> float:
-        return float(self.metrics.get("threshold", self.config.margin / 2))
-
-
-def save_result(result: TrainingResult, folder: str | Path) -> Path:
-    """Save a training result as a model folder (see ``save_model``)."""
-    return save_model(
-        folder,
-        embedding_network=result.embedding_network,
-        config=result.config,
-        history=result.history,
-        metrics=result.metrics(),
-    )
-
-
-def save_model(
-    folder: str | Path,
-    *,
-    embedding_network: keras.Model,
-    config: TrainingConfig,
-    history: TrainingHistory,
-    metrics: dict,
-) -> Path:
+def save_model(model: TrainedModel, folder: str | Path) -> Path:
     """Write the four files into ``folder``, replacing an earlier model there only once all are written."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
     try:
-        embedding_network.save(staging / MODEL_FILE)
-        config.save(staging / CONFIG_FILE)
-        (staging / HISTORY_FILE).write_text(json.dumps(history.to_dict()) + "\n")
+        model.embedding_network.save(staging / MODEL_FILE)
+        model.config.save(staging / CONFIG_FILE)
+        (staging / HISTORY_FILE).write_text(json.dumps(model.history.to_dict()) + "\n")
+        metrics = {**model.metrics, "threshold": model.threshold}
         (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
         _swap_in(staging, folder)
     finally:
@@ -78,24 +48,7 @@ def save_model(
     return folder
 
 
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Rename ``staging`` to ``folder``; the old folder waits under a backup name until that succeeds."""
-    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
-    shutil.rmtree(backup, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, backup)
-    os.replace(staging, folder)
-    shutil.rmtree(backup, ignore_errors=True)
-
-
-def _recover(folder: Path) -> None:
-    """After a crash between the two renames only the backup exists: put it back."""
-    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
-    if not folder.exists() and backup.is_dir():
-        os.replace(backup, folder)
-
-
-def load_model(folder: str | Path) -> SavedModel:
+def load_model(folder: str | Path, *, name: str | None = None, origin: ModelOrigin = ModelOrigin.SAVED) -> TrainedModel:
     """Load a model folder written by ``save_model``.
 
     Raises
@@ -116,16 +69,82 @@ def load_model(folder: str | Path) -> SavedModel:
     metrics = _read_json(folder / METRICS_FILE, default={})
     if not isinstance(metrics, dict):
         raise ValueError(f"{folder / METRICS_FILE} must hold a JSON object")
-    return SavedModel(network, config, history, metrics, folder)
+    threshold = metrics.get("threshold", config.margin / 2)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise ValueError(f"{folder / METRICS_FILE} holds a threshold that is not a number: {threshold!r}")
+    return TrainedModel(
+        name=name or folder.name,
+        embedding_network=network,
+        config=config,
+        threshold=float(threshold),
+        history=history,
+        metrics=metrics,
+        origin=origin,
+    )
 
 
-def _read_json(path: Path, *, default):
-    if not path.exists():
-        return default
+def model_archive(model: TrainedModel) -> bytes:
+    """The model as the zip of a model folder (for a download button), readable by ``load_archive``."""
+    with tempfile.TemporaryDirectory(prefix="siamese-archive-") as folder:
+        saved = save_model(model, Path(folder) / "model")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for file_name in MODEL_FILES:
+                archive.write(saved / file_name, arcname=file_name)
+        return buffer.getvalue()
+
+
+def load_archive(payload: bytes, *, name: str = "uploaded model") -> TrainedModel:
+    """Load a zip made by ``model_archive``: only the four known file names are read, nothing else."""
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path} is not readable JSON: {error}") from error
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except zipfile.BadZipFile as error:
+        raise ValueError("the upload is not a zip archive of a model folder") from error
+    with archive, tempfile.TemporaryDirectory(prefix="siamese-upload-") as folder:
+        names = set(archive.namelist())
+        for required in (MODEL_FILE, CONFIG_FILE):
+            if required not in names:
+                raise ValueError(f"the archive has no {required}; expected a folder saved by Siamese Explorer")
+        for file_name in MODEL_FILES:
+            if file_name in names:
+                # Extract by known name only, so a crafted archive cannot write outside the folder.
+                (Path(folder) / file_name).write_bytes(archive.read(file_name))
+        return load_model(folder, name=name, origin=ModelOrigin.UPLOADED)
+
+
+def load_upload(payload: bytes, file_name: str, *, data: MnistData) -> TrainedModel:
+    """A model from an uploaded file: a ``.zip`` from ``model_archive`` or a bare ``.keras`` network.
+
+    A bare network carries no training settings, so it is compared by Euclidean distance and its
+    same/different threshold is chosen on the validation split of ``data``, as ``train`` would.
+
+    Raises
+    ------
+    ValueError
+        With a message that names ``file_name`` (never a temporary copy) and says what is wrong.
+    """
+    name = f"uploaded {file_name}"
+    if file_name.lower().endswith(".zip"):
+        return load_archive(payload, name=name)
+    if not file_name.lower().endswith(".keras"):
+        raise ValueError(f"{file_name} is neither a .zip of a model folder nor a .keras file")
+    with tempfile.TemporaryDirectory(prefix="siamese-upload-") as folder:
+        copy = Path(folder) / "upload.keras"
+        copy.write_bytes(payload)
+        try:
+            network = load_embedding_network(copy)
+        except ValueError as error:
+            raise ValueError(str(error).replace(copy.name, file_name)) from error
+    config = TrainingConfig(embedding_dim=int(network.output_shape[-1]), normalize_embeddings=False)
+    threshold, accuracy = choose_threshold(network, data, config)
+    return TrainedModel(
+        name=name,
+        embedding_network=network,
+        config=config,
+        threshold=threshold,
+        metrics={"validation_pair_accuracy": accuracy, "data": data.description},
+        origin=ModelOrigin.UPLOADED,
+    )
 
 
 def load_embedding_network(path: str | Path, *, embedding_dim: int | None = None) -> keras.Model:
@@ -157,39 +176,32 @@ def check_embedding_network(network, *, embedding_dim: int | None = None) -> Non
         raise ValueError(f"the model outputs {output_shape[1]} numbers per image, the config says {embedding_dim}")
 
 
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Rename ``staging`` to ``folder``; the old folder waits under a backup name until that succeeds."""
+    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
+    shutil.rmtree(backup, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, backup)
+    os.replace(staging, folder)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _recover(folder: Path) -> None:
+    """After a crash between the two renames only the backup exists: put it back."""
+    backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
+    if not folder.exists() and backup.is_dir():
+        os.replace(backup, folder)
+
+
+def _read_json(path: Path, *, default):
+    if not path.exists():
+        return default
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not readable JSON: {error}") from error
+
+
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0][:300] if text else type(error).__name__
-
-
-MODEL_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE)
-
-
-def archive_bytes(folder: str | Path) -> bytes:
-    """The model folder as a zip (for a download button)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in MODEL_FILES:
-            if (Path(folder) / name).exists():
-                archive.write(Path(folder) / name, arcname=name)
-    return buffer.getvalue()
-
-
-def load_archive(payload: bytes) -> SavedModel:
-    """Load a zip made by ``archive_bytes``: only the four known file names are read, nothing else."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(payload))
-    except zipfile.BadZipFile as error:
-        raise ValueError("the upload is not a zip archive of a model folder") from error
-    with archive, tempfile.TemporaryDirectory(prefix="siamese-upload-") as folder:
-        names = set(archive.namelist())
-        for required in (MODEL_FILE, CONFIG_FILE):
-            if required not in names:
-                raise ValueError(f"the archive has no {required}; expected a folder saved by Siamese Explorer")
-        for name in MODEL_FILES:
-            if name in names:
-                # Extract by known name only, so a crafted archive cannot write outside the folder.
-                (Path(folder) / name).write_bytes(archive.read(name))
-        saved = load_model(folder)
-    saved.folder = None
-    return saved

@@ -8,6 +8,7 @@ set from another thread ends training after the current batch and keeps the
 partly trained model and its history.
 """
 
+import enum
 import math
 import threading
 import time
@@ -17,19 +18,26 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from siamese.batches import TrainingBatches, ValidationBatches
 from siamese.config import TrainingConfig
-from siamese.data import MnistData, split_validation
-from siamese.datasets import TrainingBatches, ValidationBatches
 from siamese.distances import paired_distances
-from siamese.evaluation import best_threshold
 from siamese.losses import loss_for
+from siamese.mnist import MnistData, split_validation
 from siamese.models import build_embedding_network, build_training_model, embed
+from siamese.pair_metrics import best_threshold
 from siamese.pairs import make_pairs
+from siamese.tensorflow_internals import gradient_registry
 
-COMPLETED, STOPPED, NAN_LOSS = "completed", "stopped", "nan_loss"
+
+class TrainingStatus(enum.StrEnum):
+    """How a training run ended; the value is what ``metrics.json`` stores."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"  # a stop request: the partly trained model is kept
+    NAN_LOSS = "nan_loss"  # the loss became NaN: the last good epoch's weights are kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainingPlan:
     """What is about to happen, for progress bars; ``history`` fills in as training runs."""
 
@@ -41,7 +49,7 @@ class TrainingPlan:
     history: "TrainingHistory"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BatchProgress:
     """After one batch: ``epoch`` and ``batch`` count from 1; ``loss`` is the epoch's running mean."""
 
@@ -61,7 +69,7 @@ class BatchProgress:
         return self.elapsed_seconds * (1.0 - self.fraction_done) / max(self.fraction_done, 1e-9)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EpochRecord:
     """One finished epoch; the accuracy is at the threshold that is best on the validation pairs."""
 
@@ -97,19 +105,18 @@ class TrainingHistory:
         )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainingResult:
     """The trained embedding network and how training went.
 
-    ``status`` is "completed", "stopped" (a stop request) or "nan_loss"; ``message``
-    says it in a sentence. ``threshold`` is the same/different distance threshold
-    chosen on the validation pairs.
+    ``status`` says how it ended and ``message`` says it in a sentence. ``threshold`` is the
+    same/different distance threshold chosen on the validation pairs.
     """
 
     embedding_network: keras.Model
     config: TrainingConfig
     history: TrainingHistory
-    status: str
+    status: TrainingStatus
     message: str
     threshold: float
     validation_pair_accuracy: float
@@ -119,7 +126,7 @@ class TrainingResult:
     def metrics(self) -> dict:
         """The figures saved as ``metrics.json``."""
         return {
-            "status": self.status,
+            "status": self.status.value,
             "threshold": self.threshold,
             "validation_pair_accuracy": self.validation_pair_accuracy,
             "epochs_completed": len(self.history.epochs),
@@ -175,12 +182,12 @@ class _KerasBridge(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         progress = BatchProgress(
-            self.epoch,
-            batch + 1,
-            self.run.plan.epochs,
-            self.run.plan.steps_per_epoch,
-            loss,
-            self.run.elapsed(),
+            epoch=self.epoch,
+            batch=batch + 1,
+            epochs=self.run.plan.epochs,
+            steps_per_epoch=self.run.plan.steps_per_epoch,
+            loss=loss,
+            elapsed_seconds=self.run.elapsed(),
         )
         for callback in self.run.callbacks:
             callback.on_batch_end(progress)
@@ -228,7 +235,14 @@ def train(
     validation_pairs = make_pairs(y_validation, seed=config.seed + 1)
     validation_data = ValidationBatches(x_validation, y_validation, validation_pairs, config)
     history = TrainingHistory()
-    plan = TrainingPlan(config, config.epochs, steps_per_epoch, len(y_fit), len(y_validation), history)
+    plan = TrainingPlan(
+        config=config,
+        epochs=config.epochs,
+        steps_per_epoch=steps_per_epoch,
+        train_size=len(y_fit),
+        validation_size=len(y_validation),
+        history=history,
+    )
     run = _Run(plan, tuple(callbacks), stop or StopRequest(), history=history)
     bridge = _KerasBridge(run)
     for callback in run.callbacks:
@@ -247,17 +261,15 @@ def train(
                 batches.release()
             if run.nan_at or run.stop.requested:
                 break
-            record = _epoch_record(
-                epoch,
-                fit_history,
-                model,
-                validation_data,
-                embedding_network,
-                x_validation,
-                validation_pairs,
-                config,
+            threshold, accuracy = _validation_threshold(embedding_network, x_validation, validation_pairs, config)
+            record = EpochRecord(
+                epoch=epoch,
+                train_loss=float(fit_history.history["loss"][-1]),
+                validation_loss=float(model.evaluate(validation_data, verbose=0)),
+                validation_pair_accuracy=accuracy,
+                threshold=threshold,
+                seconds=time.perf_counter() - epoch_started,
             )
-            record = EpochRecord(**{**record.__dict__, "seconds": time.perf_counter() - epoch_started})
             if not math.isfinite(record.validation_loss):
                 run.nan_at = (epoch, steps_per_epoch)
                 break
@@ -271,21 +283,21 @@ def train(
                 break
 
     status, message = _outcome(run, config)
-    if status == NAN_LOSS:
+    if status == TrainingStatus.NAN_LOSS:
         model.set_weights(good_weights)
     elif config.restore_best_weights and run.history.epochs and best[1] is not good_weights:
         model.set_weights(best[1])
     threshold, accuracy = _validation_threshold(embedding_network, x_validation, validation_pairs, config)
     result = TrainingResult(
-        embedding_network,
-        config,
-        run.history,
-        status,
-        message,
-        threshold,
-        accuracy,
-        run.elapsed(),
-        data.description,
+        embedding_network=embedding_network,
+        config=config,
+        history=run.history,
+        status=status,
+        message=message,
+        threshold=threshold,
+        validation_pair_accuracy=accuracy,
+        seconds=run.elapsed(),
+        data_description=data.description,
     )
     for callback in run.callbacks:
         callback.on_train_end(result)
@@ -304,7 +316,7 @@ def _nothing_kept_after_training(validation_data: ValidationBatches):
       (another session's training, if one ran meanwhile, has no use for its ones either).
     - The validation batches are released (see ``release``).
     """
-    registry = _gradient_registry()
+    registry = gradient_registry()
     registered_before = set(registry)
     try:
         yield
@@ -313,15 +325,6 @@ def _nothing_kept_after_training(validation_data: ValidationBatches):
         for name in set(registry) - registered_before:
             if name.startswith("CustomGradient-"):
                 registry.pop(name, None)
-
-
-def _gradient_registry() -> dict:
-    """TensorFlow's global ``{name: gradient function}`` registry; empty on other backends."""
-    if keras.backend.backend() != "tensorflow":
-        return {}
-    from tensorflow.python.framework import ops as tensorflow_ops
-
-    return getattr(getattr(tensorflow_ops, "_gradient_registry", None), "_registry", {})
 
 
 def _check_sizes(config: TrainingConfig, train_size: int) -> None:
@@ -343,13 +346,6 @@ def _optimizer(config: TrainingConfig, *, total_steps: int) -> keras.optimizers.
     return optimizers[config.optimizer](learning_rate=learning_rate)
 
 
-def _epoch_record(epoch, fit_history, model, validation_data, embedding_network, x_validation, pairs, config):
-    validation_loss = float(model.evaluate(validation_data, verbose=0))
-    threshold, accuracy = _validation_threshold(embedding_network, x_validation, pairs, config)
-    train_loss = float(fit_history.history["loss"][-1])
-    return EpochRecord(epoch, train_loss, validation_loss, accuracy, threshold, 0.0)
-
-
 def choose_threshold(embedding_network, data: MnistData, config: TrainingConfig) -> tuple[float, float]:
     """The best same/different threshold on the validation split ``config`` defines, and its accuracy.
 
@@ -367,22 +363,27 @@ def _validation_threshold(embedding_network, x_validation, pairs, config) -> tup
     embeddings = embed(embedding_network, x_validation)
     if not np.isfinite(embeddings).all():
         return math.nan, math.nan
-    distances = paired_distances(embeddings[pairs.left], embeddings[pairs.right], config.metric)
+    distances = paired_distances(embeddings[pairs.left], embeddings[pairs.right], metric=config.metric)
     threshold, accuracy = best_threshold(distances, pairs.labels)
     return float(threshold), float(accuracy)
 
 
-def _outcome(run: _Run, config: TrainingConfig) -> tuple[str, str]:
+def _outcome(run: _Run, config: TrainingConfig) -> tuple[TrainingStatus, str]:
     done = len(run.history.epochs)
     if run.nan_at:
         epoch, batch = run.nan_at
-        return NAN_LOSS, (
+        kept = (
+            f"Kept the weights from the last good epoch ({done} completed)."
+            if done
+            else "No epoch finished before that, so nothing usable was learned."
+        )
+        return TrainingStatus.NAN_LOSS, (
             f"The loss became NaN at epoch {epoch}, batch {batch}: the learning rate {config.learning_rate:g} "
-            f"is probably too high. Kept the weights from the last good epoch ({done} completed)."
+            f"is probably too high. {kept}"
         )
     if run.stop.requested:
         return (
-            STOPPED,
+            TrainingStatus.STOPPED,
             f"Stopped on request after {len(run.history.batch_losses)} batches ({done} full epochs).",
         )
-    return COMPLETED, f"Trained {done} epochs in {run.elapsed():.1f} s."
+    return TrainingStatus.COMPLETED, f"Trained {done} epochs in {run.elapsed():.1f} s."

@@ -1,4 +1,4 @@
-"""Shared fixtures: the embedded MNIST subset, the full set when present, tiny configs."""
+"""Shared fixtures: the embedded MNIST subset, the full set when present, a small trained model."""
 
 import os
 import tempfile
@@ -8,38 +8,57 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The app under test uses the offline embedded set and a throw-away default-model cache.
+# The app under test uses the offline embedded set and a throw-away model cache.
 os.environ.setdefault("SIAMESE_DATA", "embedded")
 os.environ.setdefault("SIAMESE_CACHE", tempfile.mkdtemp(prefix="siamese-test-cache-"))
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-FULL_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
+# The last place full MNIST is looked for: the shared test data beside this checkout.
+SHARED_TEST_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
+
+
+def find_full_mnist() -> Path | None:
+    """Full MNIST for tests: ``$SIAMESE_MNIST``, Keras' cache, then the shared test data; ``None`` if absent."""
+    from siamese.mnist import ENVIRONMENT_VARIABLE, keras_cache_path
+
+    for candidate in (os.environ.get(ENVIRONMENT_VARIABLE), keras_cache_path(), SHARED_TEST_MNIST):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
 
 
 @pytest.fixture(scope="session")
 def embedded_data():
-    from siamese.data import load_mnist
+    from siamese.mnist import load_mnist
 
     return load_mnist("embedded")
 
 
 @pytest.fixture(scope="session")
 def full_mnist_path():
-    if not FULL_MNIST.is_file():
-        pytest.skip(f"full MNIST not found at {FULL_MNIST} (only the shared test data has it)")
-    return FULL_MNIST
+    path = find_full_mnist()
+    if path is None:
+        pytest.skip("full MNIST not found: set SIAMESE_MNIST to an mnist.npz, or cache Keras' copy")
+    return path
+
+
+@pytest.fixture(scope="session")
+def full_mnist(full_mnist_path):
+    from siamese.mnist import load_npz
+
+    return load_npz(full_mnist_path)
 
 
 @pytest.fixture(scope="session")
 def small_data(embedded_data):
     """1,500 training digits: enough to learn something in a second or two."""
-    from siamese.data import MnistData
+    from siamese.mnist import MnistData
 
     return MnistData(
-        embedded_data.x_train[:1500],
-        embedded_data.y_train[:1500],
-        embedded_data.x_test[:300],
-        embedded_data.y_test[:300],
+        x_train=embedded_data.x_train[:1500],
+        y_train=embedded_data.y_train[:1500],
+        x_test=embedded_data.x_test[:300],
+        y_test=embedded_data.y_test[:300],
         source="embedded",
         description="a slice of the embedded set",
     )
@@ -66,22 +85,33 @@ def write_mnist_npz(path: Path, *, train: int = 40, test: int = 20, **overrides)
 
 
 @pytest.fixture(scope="session")
-def trained_entry(embedded_data):
+def trained_model(embedded_data):
     """A small model trained on the embedded set, as the app keeps it in session state."""
-    from explorer_ui import ModelEntry
     from siamese.config import TrainingConfig
+    from siamese.trained_model import TrainedModel
     from siamese.training import train
 
     result = train(TrainingConfig(epochs=3, batch_size=128), embedded_data)
-    return ModelEntry("a test model", result.embedding_network, result.config, result.threshold, result.history)
+    return TrainedModel.from_result(result, name="a test model")
 
 
-def run_page_with_model(page_file: Path | str, model_entry):
-    """Run a page script in AppTest with ``model_entry`` as the session's model; it must render without error."""
+def app_page(page: str, *, model=None, timeout: float = 120):
+    """An AppTest session of the app opened at ``page`` (e.g. ``"pages/2_Train.py"``), not run yet.
+
+    It starts from ``app.py`` and switches page, as a browser's session does, so the page runs
+    inside the app (its navigation bar resolves every page). ``model`` becomes the session's model.
+    """
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(page_file), default_timeout=120)
-    app.session_state["model"] = model_entry
-    app.run()
-    assert not app.exception
+    app = AppTest.from_file(str(REPOSITORY / "app.py"), default_timeout=timeout)
+    app.switch_page(page)
+    if model is not None:
+        app.session_state["model"] = model
+    return app
+
+
+def run_page_with_model(page: str, model):
+    """Run ``page`` in AppTest with ``model`` as the session's model; it must render without error."""
+    app = app_page(page, model=model).run()
+    assert not app.exception, [item.value for item in app.exception]
     return app

@@ -5,18 +5,17 @@ import subprocess
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPOSITORY
+from tests.conftest import REPOSITORY, app_page
 
-PAGE = str(REPOSITORY / "pages" / "1_Data_and_pairs.py")
+PAGE = "pages/1_Data_and_pairs.py"
 POSITIVE = "positive · same digit"
 NEGATIVE = "negative · different digits"
 
 
 @pytest.fixture
 def page():
-    app = AppTest.from_file(PAGE, default_timeout=120)
+    app = app_page(PAGE)
     app.run()
     assert not app.exception
     return app
@@ -67,8 +66,9 @@ def test_page_does_not_import_tensorflow():
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"app = AppTest.from_file({PAGE!r}, default_timeout=120)\n"
-        "app.run()\n"
+        f"app = AppTest.from_file({str(REPOSITORY / 'app.py')!r}, default_timeout=120)\n"
+        f"app.switch_page({PAGE!r}).run()\n"
+        "assert app.title[0].value == 'Data & pairs', app.title\n"
         "assert not app.exception, app.exception\n"
         "heavy = sorted(name for name in ('tensorflow', 'keras') if name in sys.modules)\n"
         "assert not heavy, f'the page imported {heavy}'\n"

@@ -18,10 +18,10 @@ import siamese.projection
 from siamese.conventions import predict_same
 from siamese.distances import paired_distances
 from siamese.drawing import MESSAGES, preprocess_drawing
-from siamese.query import NeighbourIndex
-from tests.conftest import REPOSITORY
+from siamese.neighbour_index import NeighbourIndex
+from tests.conftest import app_page
 
-PAGE = str(REPOSITORY / "pages" / "5_Draw.py")
+PAGE = "pages/5_Draw.py"
 BLANK_HINT = "Draw a digit"
 CANVAS_SIZE = 280
 CANVAS_SCALE = CANVAS_SIZE // 28  # ten canvas pixels per MNIST pixel
@@ -29,11 +29,9 @@ CANVAS_SCALE = CANVAS_SIZE // 28  # ten canvas pixels per MNIST pixel
 pytestmark = pytest.mark.slow
 
 
-def _page(trained_entry):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state["model"] = trained_entry
+def _page(trained_model):
+    at = app_page(PAGE)
+    at.session_state["model"] = trained_model
     return at
 
 
@@ -55,13 +53,13 @@ def _image_captions(at) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def index(trained_entry, embedded_data):
+def index(trained_model, embedded_data):
     """What ``explorer_ui.reference_index`` builds for the page."""
     return NeighbourIndex.build(
-        trained_entry.embedding_network,
+        trained_model.embedding_network,
         embedded_data.x_train,
         embedded_data.y_train,
-        metric=trained_entry.config.metric,
+        metric=trained_model.config.metric,
     )
 
 
@@ -89,8 +87,8 @@ def recognised(index, embedded_data):
 
 
 # ---------------------------------------------------------------- the page, real canvas (blank)
-def test_blank_canvas_shows_the_hint_and_the_map(trained_entry):
-    at = _page(trained_entry).run()
+def test_blank_canvas_shows_the_hint_and_the_map(trained_model):
+    at = _page(trained_model).run()
 
     assert not at.exception, [item.value for item in at.exception]
     assert not at.error
@@ -102,8 +100,8 @@ def test_blank_canvas_shows_the_hint_and_the_map(trained_entry):
     assert not at.metric  # no prediction without a drawing
 
 
-def test_compare_mode_renders_with_a_hint_per_canvas(trained_entry):
-    at = _page(trained_entry).run()
+def test_compare_mode_renders_with_a_hint_per_canvas(trained_model):
+    at = _page(trained_model).run()
     at.radio(key="draw_mode").set_value("Compare two digits").run()
 
     assert not at.exception, [item.value for item in at.exception]
@@ -112,8 +110,8 @@ def test_compare_mode_renders_with_a_hint_per_canvas(trained_entry):
     assert not at.metric  # no distance until both canvases hold a digit
 
 
-def test_clear_button_gives_the_canvas_a_new_key(trained_entry):
-    at = _page(trained_entry).run()
+def test_clear_button_gives_the_canvas_a_new_key(trained_model):
+    at = _page(trained_model).run()
     at.button(key="draw_canvas_clear").click().run()
 
     assert not at.exception, [item.value for item in at.exception]
@@ -122,13 +120,13 @@ def test_clear_button_gives_the_canvas_a_new_key(trained_entry):
 
 
 # ---------------------------------------------------------------- the page, stand-in canvas
-def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_entry, canvas, recognised, monkeypatch):
+def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_model, canvas, recognised, monkeypatch):
     fits = []
-    real_fit_pca = siamese.projection.fit_pca
-    monkeypatch.setattr(siamese.projection, "fit_pca", lambda *a, **kw: fits.append(1) or real_fit_pca(*a, **kw))
+    real_project = siamese.projection.project
+    monkeypatch.setattr(siamese.projection, "project", lambda *a, **kw: fits.append(1) or real_project(*a, **kw))
     (label, digit), _ = recognised
     canvas["draw_canvas"] = _as_canvas_drawing(digit)
-    at = _page(trained_entry).run()
+    at = _page(trained_model).run()
 
     assert not at.exception, [item.value for item in at.exception]
     assert not at.info and not at.warning and not at.error
@@ -152,7 +150,7 @@ def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_entry, canva
         ("full", "filled", "warning"),
     ],
 )
-def test_unusable_drawings_explain_themselves(trained_entry, canvas, drawing, status, kind):
+def test_unusable_drawings_explain_themselves(trained_model, canvas, drawing, status, kind):
     rgba = np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
     rgba[..., :3] = 255
     if drawing == "dot":
@@ -161,7 +159,7 @@ def test_unusable_drawings_explain_themselves(trained_entry, canvas, drawing, st
         rgba[..., 3] = 255
         rgba[0, 0, 3] = 0  # a canvas's alpha varies: strokes on a transparent background
     canvas["draw_canvas"] = rgba
-    at = _page(trained_entry).run()
+    at = _page(trained_model).run()
 
     assert not at.exception, [item.value for item in at.exception]
     assert not at.error and not at.metric
@@ -169,19 +167,19 @@ def test_unusable_drawings_explain_themselves(trained_entry, canvas, drawing, st
 
 
 @pytest.mark.parametrize("pair", ["same drawing", "different digits"])
-def test_compare_shows_the_distance_and_the_verdict(trained_entry, canvas, recognised, index, pair):
+def test_compare_shows_the_distance_and_the_verdict(trained_model, canvas, recognised, index, pair):
     (_, first), (_, other) = recognised
     second = first if pair == "same drawing" else other
     canvas["compare_a"], canvas["compare_b"] = _as_canvas_drawing(first), _as_canvas_drawing(second)
-    at = _page(trained_entry).run()
+    at = _page(trained_model).run()
     at.radio(key="draw_mode").set_value("Compare two digits").run()
 
     embeddings = [
-        index.embed_query(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in (first, second)
+        index.embed(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in (first, second)
     ]
-    metric = trained_entry.config.metric
+    metric = trained_model.config.metric
     distance = paired_distances(embeddings[0][None], embeddings[1][None], metric=metric)[0]
-    expected = "Same digit" if predict_same(distance, trained_entry.threshold) else "Different digits"
+    expected = "Same digit" if predict_same(distance, trained_model.threshold) else "Different digits"
     assert not at.exception, [item.value for item in at.exception]
     assert not at.info
     assert at.metric[0].value == f"{distance:.3f}"
@@ -216,14 +214,14 @@ def test_drawn_test_digits_are_recognised(index, embedded_data):
     assert accuracy >= 0.8, f"only {accuracy:.0%} of drawn test digits recognised: {predicted} vs {list(labels)}"
 
 
-def test_drawn_pairs_of_the_same_digit_are_closer(index, embedded_data, trained_entry):
+def test_drawn_pairs_of_the_same_digit_are_closer(index, embedded_data, trained_model):
     """Compare mode's contract: embed both drawings, paired_distances, predict_same with the threshold."""
     digits, labels = embedded_data.x_test[:60], embedded_data.y_test[:60]
     embeddings = np.stack(
-        [index.embed_query(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in digits]
+        [index.embed(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in digits]
     )
     first, second = np.triu_indices(len(digits), k=1)
-    distances = paired_distances(embeddings[first], embeddings[second], metric=trained_entry.config.metric)
+    distances = paired_distances(embeddings[first], embeddings[second], metric=trained_model.config.metric)
     same_label = labels[first] == labels[second]
     assert distances[same_label].mean() < distances[~same_label].mean()
-    assert np.mean(predict_same(distances, trained_entry.threshold) == same_label) >= 0.8
+    assert np.mean(predict_same(distances, trained_model.threshold) == same_label) >= 0.8

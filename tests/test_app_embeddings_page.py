@@ -1,15 +1,19 @@
 """The Embeddings page: maps of the model's and the raw pixels' test digits, retrieval scores, the export."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 
-from tests.conftest import REPOSITORY, run_page_with_model
+from tests.conftest import run_page_with_model
 
-PAGE = str(REPOSITORY / "pages" / "4_Embeddings.py")
+PAGE = "pages/4_Embeddings.py"
 
 
 @pytest.fixture
-def page(trained_entry):
-    return run_page_with_model(PAGE, trained_entry)
+def page(trained_model):
+    return run_page_with_model(PAGE, trained_model)
 
 
 def retrieval_table(app):
@@ -18,11 +22,40 @@ def retrieval_table(app):
     return tables[0].value
 
 
-def test_pca_maps_of_model_and_pixels_are_drawn(page):
+def _values(encoded) -> np.ndarray:
+    """A Plotly spec array: a plain list, or ``{"dtype": ..., "bdata": base64}`` as Plotly 6 writes NumPy arrays."""
+    if isinstance(encoded, dict):
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"])
+    return np.asarray(encoded, dtype=float)
+
+
+def _digit_clouds(chart) -> dict[str, np.ndarray]:
+    """Each digit's points on a map, from the chart's Plotly spec: {"0": (n, 2), ...}."""
+    traces = json.loads(chart.proto.spec)["data"]
+    return {
+        trace["name"]: np.column_stack([_values(trace["x"]), _values(trace["y"])])
+        for trace in traces
+        if trace["name"].isdigit()
+    }
+
+
+def _spread_ratio(clouds: dict[str, np.ndarray]) -> float:
+    """Mean distance of a point to its digit's centre, over the mean distance to the centre of all points."""
+    everything = np.concatenate(list(clouds.values()))
+    within = np.concatenate([np.linalg.norm(points - points.mean(axis=0), axis=1) for points in clouds.values()])
+    return float(within.mean() / np.linalg.norm(everything - everything.mean(axis=0), axis=1).mean())
+
+
+def test_pca_maps_of_model_and_pixels_show_every_test_digit_and_the_model_separates_them(page):
     assert page.radio(key="projection_method").value == "PCA"
-    assert len(page.get("plotly_chart")) == 2
-    subheaders = " ".join(subheader.value for subheader in page.subheader)
-    assert "Model embeddings" in subheaders and "Raw pixels" in subheaders
+    subheaders = [subheader.value for subheader in page.subheader]
+    assert subheaders[:2] == ["Model embeddings", "Raw pixels"]
+    model_map, pixel_map = (_digit_clouds(chart) for chart in page.get("plotly_chart")[:2])
+    for clouds in (model_map, pixel_map):
+        assert sorted(clouds) == [str(digit) for digit in range(10)]
+        assert sum(len(points) for points in clouds.values()) == 1000  # every test digit of the embedded set
+    # What training buys, as a student sees it: tighter clouds of each colour on the model's map.
+    assert _spread_ratio(model_map) < 0.8 * _spread_ratio(pixel_map)
 
 
 def test_retrieval_table_compares_model_and_pixels(page):
@@ -55,3 +88,4 @@ def test_tsne_in_3d_on_a_small_sample(page):
     assert not page.error
     assert len(page.get("plotly_chart")) == 2
     assert any("300 test pictures" in caption.value for caption in page.caption)
+

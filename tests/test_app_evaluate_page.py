@@ -4,16 +4,16 @@ import re
 
 import pytest
 
-from tests.conftest import REPOSITORY, run_page_with_model
+from tests.conftest import run_page_with_model
 
-PAGE = str(REPOSITORY / "pages" / "3_Evaluate.py")
+PAGE = "pages/3_Evaluate.py"
 COUNTS = re.compile(r"In this grid: (\d+) right, (\d+) wrong\.")
 ACCURACY = re.compile(r"at threshold ([\d.]+): \*\*([\d.]+)% right")
 
 
 @pytest.fixture
-def page(trained_entry):
-    return run_page_with_model(PAGE, trained_entry)
+def page(trained_model):
+    return run_page_with_model(PAGE, trained_model)
 
 
 def grid_counts(app) -> tuple[int, int]:
@@ -46,8 +46,8 @@ def test_figures_are_drawn(page):
     assert 24 < len(page.get("image")) <= 24 + 12
 
 
-def test_grid_shows_right_and_wrong_calls_at_the_model_threshold(page, trained_entry):
-    assert page.slider[0].value == pytest.approx(trained_entry.threshold, abs=1e-6)
+def test_grid_shows_right_and_wrong_calls_at_the_model_threshold(page, trained_model):
+    assert page.slider[0].value == pytest.approx(trained_model.threshold, abs=1e-6)
     right, wrong = grid_counts(page)
     assert right + wrong == 24
     assert right > 0 and wrong > 0

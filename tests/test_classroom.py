@@ -33,19 +33,24 @@ from keras.src.backend.common import global_state
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
-import explorer_ui
 import siamese.training
+from explorer_ui import data_source, default_model, training_queue
 from siamese.config import TrainingConfig
 from siamese.models import build_embedding_network, embed
-from siamese.storage import archive_bytes, load_model, save_model
-from siamese.training import NAN_LOSS, TrainingHistory
-from tests.conftest import REPOSITORY
+from siamese.storage import load_model, model_archive
+from siamese.trained_model import TrainedModel
+from siamese.training import TrainingStatus
+from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
 
-TRAIN_PAGE = str(REPOSITORY / "pages" / "2_Train.py")
-EVALUATE_PAGE = str(REPOSITORY / "pages" / "3_Evaluate.py")
-UI_SOURCES = [REPOSITORY / "app.py", REPOSITORY / "explorer_ui.py", *sorted((REPOSITORY / "pages").glob("*.py"))]
+TRAIN_PAGE = "pages/2_Train.py"
+EVALUATE_PAGE = "pages/3_Evaluate.py"
+UI_SOURCES = [
+    REPOSITORY / "app.py",
+    *sorted((REPOSITORY / "explorer_ui").glob("*.py")),
+    *sorted((REPOSITORY / "pages").glob("*.py")),
+]
 LIBRARY_SOURCES = sorted((REPOSITORY / "siamese").glob("*.py"))
 
 
@@ -63,7 +68,7 @@ def _button(at, label: str):
 
 def _train_page(**settings) -> AppTest:
     """The Train page after its first run, with ``settings`` (``TrainingConfig`` fields) filled in."""
-    at = AppTest.from_file(TRAIN_PAGE, default_timeout=180).run()
+    at = app_page(TRAIN_PAGE, timeout=180).run()
     assert not at.exception, [item.value for item in at.exception]
     for name, value in settings.items():
         at.session_state[f"train_{name}"] = value
@@ -78,7 +83,7 @@ def _click_train(at) -> AppTest:
 
 def _all_training_slots_free() -> bool:
     """Every slot of the server's training gate can be taken (and is given back at once)."""
-    gate = explorer_ui._training_gate()
+    gate = training_queue._training_gate()
     taken = 0
     while taken < gate.slots and gate.semaphore.acquire(blocking=False):
         taken += 1
@@ -125,13 +130,15 @@ def test_a_learning_rate_that_makes_the_loss_nan_is_explained_and_the_run_kept(e
     assert nan_errors, _errors(at)
     assert "learning rate 1e+12" in nan_errors[0] and "too high" in nan_errors[0]
     runs = at.session_state["runs"]
-    assert len(runs) == 1 and runs[0].status == NAN_LOSS
-    assert runs[0].history.batch_losses and not np.isfinite(runs[0].history.batch_losses[-1])
-    assert "NaN" in runs[0].message
-    # Whatever model the session ends up with, it is a usable one: the weights of the last good epoch.
-    model = at.session_state.get("model")
-    if model is not None:
-        assert np.isfinite(embed(model.embedding_network, embedded_data.x_test[:50])).all()
+    assert len(runs) == 1 and runs[0].result.status == TrainingStatus.NAN_LOSS
+    assert runs[0].result.history.batch_losses and not np.isfinite(runs[0].result.history.batch_losses[-1])
+    assert "NaN" in runs[0].result.message
+    # The loss is NaN within the first epoch, so no epoch was learned: the run leaves no model and the
+    # session keeps using the default, which still works.
+    assert runs[0].result.history.epochs == [] and runs[0].model is None
+    assert "nothing usable was learned" in runs[0].result.message
+    assert "model" not in at.session_state
+    assert np.isfinite(embed(runs[0].result.embedding_network, embedded_data.x_test[:50])).all()
     assert _all_training_slots_free()
 
 
@@ -142,10 +149,10 @@ def test_two_runs_in_a_row_are_both_kept_and_the_second_is_in_use():
 
     runs = at.session_state["runs"]
     assert [run.name.split(" · ")[0] for run in runs] == ["run 1", "run 2"]
-    assert [run.status for run in runs] == ["completed", "completed"]
-    assert all(len(run.history.epochs) == 1 for run in runs)
-    assert runs[0].entry is not None and runs[0].entry.key == first_model.key  # the first run's model is kept
-    assert at.session_state["model"].key == runs[1].entry.key != first_model.key
+    assert [run.result.status for run in runs] == ["completed", "completed"]
+    assert all(len(run.result.history.epochs) == 1 for run in runs)
+    assert runs[0].model is not None and runs[0].model.key == first_model.key  # the first run's model is kept
+    assert at.session_state["model"].key == runs[1].model.key != first_model.key
     assert any(subheader.value == "3 · Compare your runs" for subheader in at.subheader)
     chooser = next(box for box in at.selectbox if box.label == "Model used by the other pages")
     assert chooser.value == runs[1].name
@@ -186,13 +193,7 @@ def upload_files(tmp_path_factory) -> dict[str, bytes]:
     wide_images = keras.Input(shape=(32, 32))
     wide = keras.Model(wide_images, keras.layers.Dense(8)(keras.layers.Flatten()(wide_images)))
 
-    good_folder = save_model(
-        folder / "good",
-        embedding_network=eight,
-        config=TrainingConfig(embedding_dim=8),
-        history=TrainingHistory(),
-        metrics={"threshold": 0.5},
-    )
+    good = TrainedModel(name="good", embedding_network=eight, config=TrainingConfig(embedding_dim=8), threshold=0.5)
     hand_edited = json.loads(_config_json(embedding_dim=8))
     hand_edited["validation_fraction"] = "0.1"  # a number typed in quotes
     return {
@@ -213,7 +214,7 @@ def upload_files(tmp_path_factory) -> dict[str, bytes]:
         "history-list.zip": _zip(
             {"embedding.keras": eight_bytes, "config.json": _config_json(embedding_dim=8), "history.json": b"[]"}
         ),
-        "model.zip": archive_bytes(good_folder),
+        "model.zip": model_archive(good),
         "bare.keras": eight_bytes,
     }
 
@@ -222,13 +223,16 @@ def upload_files(tmp_path_factory) -> dict[str, bytes]:
 def session_model():
     """The model a student trained before uploading: an upload that fails must leave it in use."""
     config = TrainingConfig(embedding_dim=8)
-    return explorer_ui.ModelEntry(
-        "run 1 · mlp · contrastive (this session)", build_embedding_network(config), config, 0.5
+    return TrainedModel(
+        name="run 1 · mlp · contrastive (this session)",
+        embedding_network=build_embedding_network(config),
+        config=config,
+        threshold=0.5,
     )
 
 
 def _upload(name: str, payload: bytes, model) -> AppTest:
-    at = AppTest.from_file(TRAIN_PAGE, default_timeout=180)
+    at = app_page(TRAIN_PAGE, timeout=180)
     at.session_state["model"] = model
     at.run()
     assert not at.exception, [item.value for item in at.exception]
@@ -285,17 +289,17 @@ def test_the_server_caps_uploads_and_keeps_its_protections():
 @pytest.fixture
 def fresh_cache(monkeypatch, tmp_path):
     """An empty ``$SIAMESE_CACHE`` and an empty ``st.cache_resource``: a server's first start."""
-    monkeypatch.setenv(explorer_ui.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
     # One epoch instead of the default's fifteen keeps this test quick; folder names follow the config.
-    quick_default = explorer_ui.PRESETS["quick"].replace(epochs=1)
-    monkeypatch.setattr(explorer_ui, "default_config", lambda data: quick_default)
+    quick_default = default_model.PRESETS["quick"].replace(epochs=1)
+    monkeypatch.setattr(default_model, "default_config", lambda data: quick_default)
     streamlit.cache_resource.clear()
     yield tmp_path / "cache"
     streamlit.cache_resource.clear()  # later tests must not share this one-epoch default model
 
 
 def _evaluate_page() -> AppTest:
-    at = AppTest.from_file(EVALUATE_PAGE, default_timeout=300).run()
+    at = app_page(EVALUATE_PAGE, timeout=300).run()
     assert not at.exception, [item.value for item in at.exception]
     assert not at.error, _errors(at)
     assert "Test pair accuracy" in [metric.label for metric in at.metric]
@@ -305,7 +309,7 @@ def _evaluate_page() -> AppTest:
 def test_a_garbage_default_model_is_trained_again_and_a_restart_loads_it_from_disk(
     fresh_cache, embedded_data, monkeypatch
 ):
-    folder = explorer_ui.default_model_folder(embedded_data)
+    folder = default_model.default_model_folder(embedded_data)
     folder.mkdir(parents=True)
     junk = np.random.default_rng(1).integers(0, 256, size=2048, dtype=np.uint8).tobytes()
     (folder / "embedding.keras").write_bytes(junk)
@@ -318,7 +322,7 @@ def test_a_garbage_default_model_is_trained_again_and_a_restart_loads_it_from_di
 
     assert len(trainings) == 1
     saved = load_model(folder)
-    assert saved.config == explorer_ui.default_config(embedded_data)
+    assert saved.config == default_model.default_config(embedded_data)
     modified = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
 
     def no_training(*args, **kwargs):
@@ -350,7 +354,7 @@ class _Session:
 
     def _run(self) -> None:
         try:
-            with explorer_ui.training_gate():
+            with training_queue.training_gate():
                 self.entered.set()
                 self.finish.wait(timeout=30)
         except _Interrupted:
@@ -382,11 +386,11 @@ class _Notice:
 @pytest.fixture
 def sessions(monkeypatch):
     """Start sessions by name; they share a one-slot gate and show their notices to the test."""
-    gate = explorer_ui.TrainingGate(1)
+    gate = training_queue.TrainingGate(1)
     started: dict[str, _Session] = {}
-    monkeypatch.setattr(explorer_ui, "_training_gate", lambda: gate)
+    monkeypatch.setattr(training_queue, "_training_gate", lambda: gate)
     fake_streamlit = types.SimpleNamespace(empty=lambda: _Notice(started[threading.current_thread().name]))
-    monkeypatch.setattr(explorer_ui, "st", fake_streamlit)
+    monkeypatch.setattr(training_queue, "st", fake_streamlit)
 
     def start(name: str, *, interrupted: bool = False) -> _Session:
         session = _Session(name)

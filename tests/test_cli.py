@@ -126,3 +126,21 @@ def test_no_traceback_reaches_the_terminal():
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines()[-1] == "error: model folder /nonexistent/model does not exist"
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([], {"normalize_embeddings": True, "restore_best_weights": True, "metric": "euclidean"}),
+        (["--no-normalize"], {"normalize_embeddings": False}),
+        (["--preset", "classic", "--normalize"], {"normalize_embeddings": True, "batch_size": 32}),
+        (["--preset", "classic"], {"normalize_embeddings": False, "restore_best_weights": False}),
+        (["--no-restore-best-weights", "--metric", "cosine"], {"restore_best_weights": False, "metric": "cosine"}),
+        (["--loss", "cosine_bce"], {"metric": "cosine"}),
+    ],
+)
+def test_every_boolean_flag_can_be_turned_on_and_off(flags, expected):
+    from siamese.cli import _config_from, _parser
+
+    config = _config_from(_parser().parse_args(["train", *flags, "--out", "x"]))
+    assert {name: getattr(config, name) for name in expected} == expected

@@ -31,10 +31,10 @@ def test_config_is_frozen():
         ({"learning_rate": 0}, "learning_rate"),
         ({"architecture": "transformer"}, "architecture"),
         ({"loss": "hinge"}, "loss"),
-        ({"distance": "manhattan"}, "distance"),
+        ({"metric": "manhattan"}, "metric"),
         ({"validation_fraction": 0.9}, "validation_fraction"),
         ({"seed": -1}, "seed"),
-        ({"loss": "cosine_bce", "distance": "euclidean"}, "cosine"),
+        ({"loss": "cosine_bce", "metric": "euclidean"}, "cosine"),
         ({"epochs": 2.5}, "epochs"),
         ({"learning_rate_schedule": "step"}, "learning_rate_schedule"),
         ({"augment_shift": -1}, "augment_shift"),
@@ -67,7 +67,7 @@ def test_unreadable_config_file_gives_value_error(tmp_path):
 
 def test_classic_preset_is_the_notebook_recipe():
     assert CLASSIC.architecture == "mlp" and CLASSIC.embedding_dim == 128
-    assert CLASSIC.loss == "contrastive" and CLASSIC.margin == 1.0 and CLASSIC.distance == "euclidean"
+    assert CLASSIC.loss == "contrastive" and CLASSIC.margin == 1.0 and CLASSIC.metric == "euclidean"
     assert CLASSIC.pair_mining == "fixed" and CLASSIC.batch_size == 32 and CLASSIC.optimizer == "adam"
 
 
@@ -76,3 +76,14 @@ def test_presets_are_reachable_by_name():
     assert preset("best").architecture == "cnn"
     with pytest.raises(ValueError, match="unknown preset"):
         preset("fastest")
+
+
+def test_a_config_saved_with_the_earlier_field_name_distance_still_loads():
+    values = TrainingConfig(metric="cosine").to_dict()
+    values["distance"] = values.pop("metric")
+    assert TrainingConfig.from_dict(values).metric == "cosine"
+
+
+def test_every_field_is_set_by_keyword():
+    with pytest.raises(TypeError):
+        TrainingConfig("cnn")

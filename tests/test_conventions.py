@@ -3,7 +3,6 @@
 import numpy as np
 
 from siamese import conventions
-from siamese.distances import paired_distances, pairwise_distances
 from siamese.pairs import make_pairs
 
 
@@ -25,22 +24,11 @@ def test_same_is_predicted_at_or_below_the_threshold():
     assert conventions.predict_same(distances, 0.5).tolist() == [True, True, False, False]
 
 
-def test_euclidean_distance_is_plain_l2_in_embedding_units():
-    assert paired_distances(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]]), "euclidean")[0] == 5.0
+def test_the_distance_epsilon_is_pinned_and_shared():
+    from siamese import distances, tensor_distances
 
-
-def test_cosine_distance_is_one_minus_cosine_similarity():
-    a = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
-    b = np.array([[2.0, 0.0], [0.0, 5.0], [-3.0, 0.0]])
-    assert np.allclose(paired_distances(a, b, "cosine"), [0.0, 1.0, 2.0])
-
-
-def test_pairwise_and_paired_distances_agree(rng):
-    query, reference = rng.normal(size=(4, 6)), rng.normal(size=(7, 6))
-    for metric in conventions.METRICS:
-        matrix = pairwise_distances(query, reference, metric)
-        naive = [[paired_distances(q[None], r[None], metric)[0] for r in reference] for q in query]
-        assert np.allclose(matrix, naive, atol=1e-5)
+    assert conventions.EPSILON == 1e-12
+    assert distances.EPSILON is conventions.EPSILON and tensor_distances.EPSILON is conventions.EPSILON
 
 
 def test_images_are_float32_in_unit_range_with_bright_ink(embedded_data):

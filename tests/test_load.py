@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.common import running_app
-from bench.load import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, warm_up
+from tests.support.server import running_app
+from tests.support.sessions import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, warm_up
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +58,15 @@ def app(server_and_first_visit, drawings):
     return running
 
 
-def test_the_first_visitor_of_a_page_url_gets_the_apps_own_pages(server_and_first_visit):
-    # Before any session has run app.py, Streamlit would serve the pages/ folder's legacy layout instead.
+def test_the_first_visitor_of_a_page_url_gets_the_page_and_the_apps_navigation_bar(server_and_first_visit):
+    # The very first run of a fresh server, straight from a page's URL: the page itself, with the app's
+    # own bar of links at the top and Streamlit's sidebar list of file names switched off.
     _, first = server_and_first_visit
 
     assert first.ok, first.describe()
-    assert list(first.pages.values()) == ["Home", "Data & pairs", "Train", "Evaluate", "Embeddings", "Draw"]
+    assert first.headings[0] == "Data & pairs"
+    assert first.page_links[:6] == ["Home", "Data & pairs", "Train", "Evaluate", "Embeddings", "Draw"]
+    assert first.navigation_position == "HIDDEN"
 
 
 def _check_answers(phase: dict, expected_queries: int) -> None:

@@ -11,8 +11,6 @@ from siamese.losses import (
     InBatchContrastiveLoss,
     InBatchTripletLoss,
     TripletLoss,
-    distance_matrix,
-    pair_distance,
 )
 from siamese.models import CosineLogit
 
@@ -41,30 +39,6 @@ def test_triplet_loss_matches_numpy(rng):
     distances = rng.uniform(0, 2, size=(40, 2)).astype(np.float32)
     expected = np.mean(np.maximum(distances[:, 0] - distances[:, 1] + 0.5, 0))
     assert float(TripletLoss(margin=0.5)(np.zeros(40), distances)) == pytest.approx(expected, rel=1e-5)
-
-
-def _naive_distance_matrix(embeddings, metric):
-    n = len(embeddings)
-    result = np.zeros((n, n))
-    for i in range(n):
-        for j in range(n):
-            a, b = embeddings[i], embeddings[j]
-            if metric == "euclidean":
-                result[i, j] = np.sqrt(np.sum((a - b) ** 2))
-            else:
-                result[i, j] = 1 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-    return result
-
-
-@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
-def test_distance_matrix_matches_a_double_loop(rng, metric):
-    embeddings = rng.normal(size=(9, 4)).astype(np.float32)
-    expected = _naive_distance_matrix(embeddings, metric)
-    # The diagonal of the Euclidean matrix is sqrt(epsilon), not 0, to keep gradients finite.
-    assert np.allclose(_numpy(distance_matrix(embeddings, metric)), expected, atol=1e-3)
-    left, right = embeddings[:4], embeddings[4:8]
-    paired = _numpy(pair_distance(left, right, metric))
-    assert np.allclose(paired, [expected[i, i + 4] for i in range(4)], atol=1e-5)
 
 
 def _naive_in_batch(labels, matrix, pair_term):

@@ -39,7 +39,7 @@ def test_every_tower_shares_one_embedding_network(changes, towers):
 
 
 def test_cosine_bce_model_adds_only_a_learned_scale_and_bias():
-    config = TrainingConfig(loss="cosine_bce", distance="cosine", pair_mining="fixed")
+    config = TrainingConfig(loss="cosine_bce", metric="cosine", pair_mining="fixed")
     network = build_embedding_network(config)
     assert build_training_model(network, config).count_params() == network.count_params() + 2
 

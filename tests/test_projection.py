@@ -1,12 +1,12 @@
-"""PCA maps, t-SNE and Procrustes alignment, against plain NumPy and SciPy."""
+"""Maps of embeddings (PCA, t-SNE, by metric) and Procrustes alignment, against plain NumPy."""
 
 import numpy as np
 import pytest
-from scipy.linalg import orthogonal_procrustes
 from scipy.spatial.distance import pdist
 from threadpoolctl import threadpool_limits
 
-from siamese.projection import align_to, fit_pca, tsne
+from siamese.distances import normalize_rows
+from siamese.projection import Method, align_to, project, tsne
 
 
 def random_orthogonal(generator, size):
@@ -15,10 +15,10 @@ def random_orthogonal(generator, size):
     return matrix
 
 
-def test_fit_pca_matches_an_svd_up_to_sign():
+def test_a_pca_map_matches_an_svd_up_to_sign():
     generator = np.random.default_rng(0)
     x = generator.standard_normal((100, 6)) * np.array([5.0, 3.0, 2.0, 1.0, 0.5, 0.1])
-    pca_map = fit_pca(x, n_components=3)
+    pca_map = project(x, n_components=3)
     centred = x - x.mean(axis=0)
     _, _, right_transposed = np.linalg.svd(centred, full_matrices=False)
     expected = centred @ right_transposed[:3].T
@@ -30,11 +30,11 @@ def test_fit_pca_matches_an_svd_up_to_sign():
 def test_pca_transform_places_new_points_on_the_same_map():
     generator = np.random.default_rng(1)
     x = generator.standard_normal((80, 4)) @ generator.standard_normal((4, 4))
-    pca_map = fit_pca(x)
+    pca_map = project(x)
     np.testing.assert_allclose(pca_map.transform(x), pca_map.points, atol=1e-5)
     new_x = generator.standard_normal((7, 4))
     placed = pca_map.transform(new_x)
-    expected = (new_x - x.mean(axis=0)) @ pca_map.pca.components_.T
+    expected = (new_x - x.mean(axis=0)) @ pca_map.fitted.components_.T
     assert placed.shape == (7, 2) and placed.dtype == np.float32
     np.testing.assert_allclose(placed, expected, atol=1e-5)
 
@@ -42,15 +42,40 @@ def test_pca_transform_places_new_points_on_the_same_map():
 def test_pca_rejects_bad_input():
     x = np.ones((10, 3))
     with pytest.raises(ValueError, match="n_components"):
-        fit_pca(x, n_components=4)
+        project(x, n_components=4)
     with pytest.raises(ValueError, match="n_components"):
-        fit_pca(x, n_components=0)
+        project(x, n_components=0)
     with pytest.raises(ValueError):
-        fit_pca(np.ones(10))
+        project(np.ones(10))
     with pytest.raises(ValueError, match="NaN"):
-        fit_pca(np.full((10, 3), np.nan))
-    with pytest.raises(ValueError, match="new_x"):
-        fit_pca(np.random.default_rng(2).standard_normal((10, 3))).transform(np.ones((2, 4)))
+        project(np.full((10, 3), np.nan))
+    with pytest.raises(ValueError, match="new rows"):
+        project(np.random.default_rng(2).standard_normal((10, 3))).transform(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="metric"):
+        project(x, metric="manhattan")
+    with pytest.raises(ValueError):
+        project(x, method="UMAP?")
+
+
+def test_a_cosine_map_shows_directions_only():
+    generator = np.random.default_rng(11)
+    x = generator.standard_normal((50, 5))
+    scaled = x * generator.uniform(0.1, 10.0, size=(50, 1))  # same directions, other lengths
+    cosine_map = project(x, metric="cosine")
+    np.testing.assert_allclose(project(scaled, metric="cosine").points, cosine_map.points, atol=1e-4)
+    np.testing.assert_allclose(cosine_map.points, project(normalize_rows(x)).points, atol=1e-5)
+    # A new point is placed by its direction too: twice as long lands on the same spot.
+    np.testing.assert_allclose(cosine_map.transform(2.0 * x[:3]), cosine_map.points[:3], atol=1e-4)
+    euclidean_map = project(scaled)
+    assert not np.allclose(euclidean_map.points, cosine_map.points, atol=1e-2)
+
+
+def test_a_tsne_map_cannot_place_new_points():
+    x = np.random.default_rng(12).standard_normal((40, 4))
+    tsne_map = project(x, method=Method.TSNE)
+    assert tsne_map.points.shape == (40, 2) and not tsne_map.can_place_new_points
+    with pytest.raises(ValueError, match="cannot place"):
+        tsne_map.transform(x[:2])
 
 
 def test_tsne_keeps_clusters_apart_and_is_seeded():
@@ -92,13 +117,15 @@ def test_align_to_undoes_a_rotation_reflection_and_shift():
     np.testing.assert_allclose(aligned, reference_points, atol=1e-5)
 
 
-def test_align_to_matches_scipy_and_never_scales():
+def test_align_to_matches_the_svd_solution_and_never_scales():
     generator = np.random.default_rng(7)
     reference_points = generator.standard_normal((40, 3))
     points = 2.5 * reference_points @ random_orthogonal(generator, 3) + generator.standard_normal((40, 3))
     aligned = align_to(reference_points, points)
     centred_points = points - points.mean(axis=0)
-    rotation, _ = orthogonal_procrustes(centred_points, reference_points - reference_points.mean(axis=0))
+    # The best orthogonal map is U V^T from the SVD of the cross-covariance (Schoenemann, 1966).
+    left, _, right_transposed = np.linalg.svd(centred_points.T @ (reference_points - reference_points.mean(axis=0)))
+    rotation = left @ right_transposed
     expected = centred_points @ rotation + reference_points.mean(axis=0)
     np.testing.assert_allclose(aligned, expected, atol=1e-5)
     # Distances within the moved points are those of the input, not of the reference.

@@ -10,17 +10,19 @@ import pytest
 from siamese import storage
 from siamese.config import TrainingConfig
 from siamese.models import build_embedding_network, embed
-from siamese.storage import load_embedding_network, load_model, save_model, save_result
-from siamese.training import TrainingHistory, train
+from siamese.storage import load_archive, load_embedding_network, load_model, load_upload, model_archive, save_model
+from siamese.trained_model import ModelOrigin, TrainedModel
+from siamese.training import train
 
 
 @pytest.fixture(scope="module")
 def trained(small_data):
-    return train(TrainingConfig(epochs=1, embedding_dim=16, batch_size=128), small_data)
+    result = train(TrainingConfig(epochs=1, embedding_dim=16, batch_size=128), small_data)
+    return TrainedModel.from_result(result, name="small")
 
 
 def test_a_saved_model_reloads_with_identical_embeddings(trained, small_data, tmp_path):
-    folder = save_result(trained, tmp_path / "model")
+    folder = save_model(trained, tmp_path / "model")
     assert sorted(p.name for p in folder.iterdir()) == [
         "config.json",
         "embedding.keras",
@@ -31,14 +33,16 @@ def test_a_saved_model_reloads_with_identical_embeddings(trained, small_data, tm
     assert loaded.config == trained.config
     assert loaded.history == trained.history
     assert loaded.threshold == pytest.approx(trained.threshold)
+    assert loaded.metrics["validation_pair_accuracy"] == pytest.approx(trained.metrics["validation_pair_accuracy"])
+    assert loaded.origin == ModelOrigin.SAVED and loaded.key != trained.key
     before = embed(trained.embedding_network, small_data.x_test)
     assert np.array_equal(embed(loaded.embedding_network, small_data.x_test), before)
 
 
 def _save_empty_model(folder, embedding_dim):
     config = TrainingConfig(embedding_dim=embedding_dim)
-    network = build_embedding_network(config)
-    return save_model(folder, embedding_network=network, config=config, history=TrainingHistory(), metrics={})
+    model = TrainedModel(name="empty", embedding_network=build_embedding_network(config), config=config, threshold=0.5)
+    return save_model(model, folder)
 
 
 def test_a_crash_during_save_leaves_the_previous_model_loadable(tmp_path, monkeypatch):
@@ -109,8 +113,35 @@ def test_wrong_input_shape_or_embedding_size_is_refused(tmp_path):
 
 
 def test_the_saved_file_is_a_plain_keras_archive(trained, tmp_path):
-    folder = save_result(trained, tmp_path / "model")
+    folder = save_model(trained, tmp_path / "model")
     with zipfile.ZipFile(folder / "embedding.keras") as archive:
         assert "config.json" in archive.namelist()
     reloaded = keras.saving.load_model(folder / "embedding.keras", safe_mode=True, compile=False)
     assert reloaded.output_shape == (None, 16)
+
+
+def test_a_model_archive_loads_back_as_the_same_model(trained, small_data):
+    loaded = load_archive(model_archive(trained), name="uploaded copy")
+    assert loaded.name == "uploaded copy" and loaded.origin == ModelOrigin.UPLOADED
+    assert loaded.config == trained.config and loaded.threshold == pytest.approx(trained.threshold)
+    before = embed(trained.embedding_network, small_data.x_test[:20])
+    assert np.array_equal(embed(loaded.embedding_network, small_data.x_test[:20]), before)
+
+
+def test_an_uploaded_zip_or_bare_keras_file_becomes_a_model(trained, small_data, tmp_path):
+    from_zip = load_upload(model_archive(trained), "mine.zip", data=small_data)
+    assert from_zip.name == "uploaded mine.zip" and from_zip.config == trained.config
+    trained.embedding_network.save(tmp_path / "bare.keras")
+    bare = load_upload((tmp_path / "bare.keras").read_bytes(), "bare.keras", data=small_data)
+    # A bare network has no config: it is compared by Euclidean distance, with a threshold chosen on validation.
+    assert bare.config.embedding_dim == 16 and bare.config.metric == "euclidean"
+    assert bare.threshold > 0.0 and bare.metrics["validation_pair_accuracy"] > 0.6
+
+
+def test_a_bad_upload_names_the_students_file_not_a_temporary_copy(small_data):
+    with pytest.raises(ValueError, match=r"^my digits\.keras is not a Keras model file"):
+        load_upload(b"hello", "my digits.keras", data=small_data)
+    with pytest.raises(ValueError, match="not a zip archive"):
+        load_upload(b"hello", "model.zip", data=small_data)
+    with pytest.raises(ValueError, match="neither a .zip"):
+        load_upload(b"hello", "notes.txt", data=small_data)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from siamese.config import TrainingConfig, preset
-from siamese.training import COMPLETED, NAN_LOSS, STOPPED, StopRequest, TrainingCallback, train
+from siamese.training import BatchProgress, StopRequest, TrainingCallback, TrainingStatus, train
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ class Recorder(TrainingCallback):
 def test_quick_preset_learns_well_above_chance_on_the_embedded_set(embedded_data):
     recorder = Recorder()
     result = train(preset("quick"), embedded_data, callbacks=[recorder])
-    assert result.status == COMPLETED
+    assert result.status == TrainingStatus.COMPLETED
     assert result.validation_pair_accuracy > 0.85  # chance is 0.5: pairs are balanced
     epochs = preset("quick").epochs
     assert recorder.events == ["begin", *[f"epoch {e}" for e in range(1, epochs + 1)], "end completed"]
@@ -54,7 +54,16 @@ def test_batch_progress_counts_up_to_the_whole_run(small_data):
     last = recorder.batches[-1]
     assert (last.epoch, last.batch) == (2, recorder.plan.steps_per_epoch)
     assert last.fraction_done == pytest.approx(1.0)
-    assert all(b.seconds_left >= 0 for b in recorder.batches)
+    assert last.seconds_left == pytest.approx(0.0)  # the bar ends at "about 0 s left"
+    fractions = [progress.fraction_done for progress in recorder.batches]
+    assert fractions == sorted(fractions) and len(set(fractions)) == len(fractions)
+
+
+def test_time_left_extrapolates_the_time_per_batch_so_far():
+    # Batch 5 of epoch 2 of 4, 10 batches an epoch: 15 of 40 batches took 30 s, so 25 more take 50 s.
+    progress = BatchProgress(epoch=2, batch=5, epochs=4, steps_per_epoch=10, loss=0.3, elapsed_seconds=30.0)
+    assert progress.fraction_done == pytest.approx(15 / 40)
+    assert progress.seconds_left == pytest.approx(50.0)
 
 
 @pytest.mark.parametrize(
@@ -62,15 +71,15 @@ def test_batch_progress_counts_up_to_the_whole_run(small_data):
     [
         {"pair_mining": "fixed", "batch_size": 64},
         {"pair_mining": "fresh", "loss": "triplet", "batch_size": 64},
-        {"loss": "cosine_bce", "distance": "cosine"},
-        {"loss": "triplet", "distance": "cosine", "normalize_embeddings": True},
+        {"loss": "cosine_bce", "metric": "cosine"},
+        {"loss": "triplet", "metric": "cosine", "normalize_embeddings": True},
         {"architecture": "cnn", "normalize_embeddings": True, "embedding_dim": 32},
         {"learning_rate_schedule": "cosine", "augment_shift": 2},
     ],
 )
 def test_every_loss_and_pair_mining_trains_above_chance(small_data, changes):
     result = train(TrainingConfig(epochs=2, **changes), small_data)
-    assert result.status == COMPLETED
+    assert result.status == TrainingStatus.COMPLETED
     assert result.validation_pair_accuracy > 0.6
 
 
@@ -78,7 +87,7 @@ def test_a_stop_request_ends_training_after_the_current_batch_and_keeps_the_mode
     stop = StopRequest()
     recorder = Recorder(stop_after_batches=3, stop=stop)
     result = train(TrainingConfig(epochs=5, batch_size=32), small_data, callbacks=[recorder], stop=stop)
-    assert result.status == STOPPED
+    assert result.status == TrainingStatus.STOPPED
     assert len(result.history.batch_losses) == 3
     assert result.history.epochs == []
     assert "Stopped" in result.message
@@ -89,7 +98,7 @@ def test_a_nan_loss_stops_with_a_clear_message_and_finite_weights(small_data):
     # Unit-length embeddings bound the loss, so the blow-up needs the raw (unnormalised) outputs.
     config = TrainingConfig(epochs=3, learning_rate=1e12, optimizer="sgd", batch_size=64, normalize_embeddings=False)
     result = train(config, small_data)
-    assert result.status == NAN_LOSS
+    assert result.status == TrainingStatus.NAN_LOSS
     assert "NaN" in result.message and "learning rate" in result.message
     for weights in result.embedding_network.get_weights():
         assert np.isfinite(weights).all()
@@ -131,40 +140,6 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero_over_the_planned_steps
     assert float(constant.learning_rate) == pytest.approx(0.01)
 
 
-@pytest.mark.parametrize("pair_mining", ["online", "fixed"])
-def test_augment_shift_moves_training_images_only_and_repeatably(pair_mining):
-    from siamese.datasets import TrainingBatches, ValidationBatches
-    from siamese.pairs import make_pairs
-
-    generator = np.random.default_rng(0)
-    images = np.zeros((64, 28, 28), dtype=np.float32)
-    images[:, 8:20, 8:20] = generator.uniform(0.1, 1.0, size=(64, 12, 12))  # a 2 px shift keeps every pixel
-    labels = np.repeat(np.arange(8), 8)
-    plain_config = TrainingConfig(pair_mining=pair_mining, batch_size=16)
-    shifted_config = plain_config.replace(augment_shift=2)
-    plain = TrainingBatches(images, labels, plain_config, epoch=1)
-    shifted = TrainingBatches(images, labels, shifted_config, epoch=1)
-    (x_plain, y_plain), (x_shifted, y_shifted) = plain[0], shifted[0]
-    x_plain = x_plain if isinstance(x_plain, tuple) else (x_plain,)
-    x_shifted = x_shifted if isinstance(x_shifted, tuple) else (x_shifted,)
-    np.testing.assert_array_equal(y_shifted, y_plain)
-    for before, after in zip(x_plain, x_shifted, strict=True):
-        assert after.shape == before.shape and after.dtype == before.dtype
-        np.testing.assert_allclose(after.sum(axis=(1, 2)), before.sum(axis=(1, 2)), rtol=1e-5)
-        assert not np.array_equal(after, before)
-        for one_before, one_after in zip(before, after, strict=True):
-            rows, columns = np.nonzero(one_after)
-            top, left = rows.min() - 8, columns.min() - 8
-            assert abs(top) <= 2 and abs(left) <= 2
-            np.testing.assert_array_equal(np.roll(one_before, (top, left), axis=(0, 1)), one_after)
-    again = TrainingBatches(images, labels, shifted_config, epoch=1)[0][0]
-    np.testing.assert_array_equal(again if isinstance(again, tuple) else (again,), x_shifted)
-    pairs = make_pairs(labels, seed=1)
-    validation_plain = ValidationBatches(images, labels, pairs, plain_config)[0][0]
-    validation_shifted = ValidationBatches(images, labels, pairs, shifted_config)[0][0]
-    np.testing.assert_array_equal(validation_shifted, validation_plain)
-
-
 def _live_traced_graphs() -> int:
     from tensorflow.python.framework.func_graph import FuncGraph
 
@@ -187,7 +162,7 @@ def test_a_finished_training_leaves_no_memory_behind(small_data, pair_mining):
     try:
         before = tracemalloc.get_traced_memory()[0]
         result = train(config, small_data)
-        assert result.status == COMPLETED
+        assert result.status == TrainingStatus.COMPLETED
         del result
         gc.collect()
         kept = tracemalloc.get_traced_memory()[0] - before
@@ -198,3 +173,16 @@ def test_a_finished_training_leaves_no_memory_behind(small_data, pair_mining):
     # The training split alone is 80 % of the images; a few hundred kB of small objects may stay.
     limit = 0.1 * small_data.x_train.nbytes
     assert kept < limit, f"{kept / 1e6:.1f} MB kept after the training (limit {limit / 1e6:.1f} MB)"
+
+
+def test_choose_threshold_finds_the_threshold_train_reported(small_data):
+    """An uploaded copy of a trained network gets its threshold from the same validation pairs ``train`` used."""
+    from siamese.training import choose_threshold
+
+    config = TrainingConfig(epochs=1, batch_size=128, seed=5)
+    result = train(config, small_data)
+    threshold, accuracy = choose_threshold(result.embedding_network, small_data, config)
+    assert threshold == pytest.approx(result.threshold)
+    assert accuracy == pytest.approx(result.validation_pair_accuracy)
+    other_threshold, _ = choose_threshold(result.embedding_network, small_data, config.replace(seed=6))
+    assert other_threshold != pytest.approx(result.threshold, abs=1e-7)  # another split, other pairs

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.common import process_cpu_seconds
 from tests.browser.conftest import SCREENSHOTS
+from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,15 +45,20 @@ def open_app(page, app_url: str) -> None:
 
 
 def go_to(page, label: str) -> None:
-    """Click the page's link in the sidebar, as a user would (no URL typing), and wait for its title."""
+    """Click the page's link in the navigation bar, as a user would (no URL typing), and wait for its title."""
     previous_title = page.locator("h1").first.inner_text()
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label).click()
+    page.locator(".st-key-navigation").get_by_role("link", name=label, exact=True).click()
     page.wait_for_function(
         "previous => { const title = document.querySelector('h1'); return title && title.innerText !== previous; }",
         arg=previous_title,
         timeout=240_000,
     )
     wait_until_idle(page)
+
+
+def model_status(page) -> str:
+    """The status line under the navigation bar: "Data: … · Model: …"."""
+    return page.locator('[data-testid="stCaptionContainer"]', has_text="Model:").first.inner_text()
 
 
 def screenshot(page, name: str) -> None:
@@ -127,8 +132,7 @@ def test_training_draws_a_live_chart_completes_the_bar_and_stop_keeps_the_partia
     assert time.monotonic() - clicked < 5.0
     wait_until_idle(page)
     assert page.get_by_text(re.compile("partly trained model is kept")).count() >= 1
-    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-    assert "run 2" in sidebar  # the stopped run is the session's model now
+    assert "Model: run 2" in model_status(page)  # the stopped run is the session's model now
     screenshot(page, "train_stopped")
     assert_no_errors(page)
 
@@ -246,12 +250,9 @@ def test_one_session_trains_while_another_draws_and_neither_sees_the_other_model
     assert predicted_digit(drawer) == "1"
     trainer.get_by_text(re.compile(r"Trained 15 epochs")).first.wait_for(timeout=240_000)
     wait_until_idle(trainer)
-    assert (
-        "run 1" in trainer.locator('[data-testid="stSidebar"]').inner_text()
-        or trainer.get_by_text(re.compile(r"run 1 ·")).count()
-    )
-    go_to(drawer, "Home")  # a fresh run of the drawer's session, which must still use the shared model
-    assert "the default model" in drawer.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Model: run 1" in model_status(trainer)
+    go_to(drawer, "Data & pairs")  # a fresh run of the drawer's session, which must still use the shared model
+    assert "Model: the default model" in model_status(drawer)
     assert_no_errors(trainer)
     assert_no_errors(drawer)
 
@@ -269,7 +270,7 @@ def test_switching_page_mid_training_keeps_the_partial_run(app_url, new_page):
     page = new_page()
     start_long_training(page, app_url)
     go_to(page, "Data & pairs")
-    assert "run 1" in page.locator('[data-testid="stSidebar"]').inner_text()  # the partial model is in use
+    assert "Model: run 1" in model_status(page)  # the partial model is in use
     go_to(page, "Train")
     assert page.get_by_text(re.compile("Stopped on request")).count() >= 1
     assert page.get_by_text(re.compile("partly trained model is kept")).count() >= 1

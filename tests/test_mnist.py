@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from siamese import data as data_module
-from siamese.data import load_mnist, load_npz, split_validation
+from siamese import mnist as mnist_module
+from siamese.mnist import load_mnist, load_npz, split_validation
 from tests.conftest import write_mnist_npz
 
 
@@ -73,11 +73,11 @@ def test_missing_file_and_unknown_source_are_refused(tmp_path):
 def offline(monkeypatch, tmp_path):
     """No Keras cache, and a download URL on a closed loopback port."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
-    monkeypatch.delenv(data_module.ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.delenv(mnist_module.ENVIRONMENT_VARIABLE, raising=False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    monkeypatch.setattr(data_module, "KERAS_MNIST_URL", f"http://127.0.0.1:{closed_port}/mnist.npz")
+    monkeypatch.setattr(mnist_module, "KERAS_MNIST_URL", f"http://127.0.0.1:{closed_port}/mnist.npz")
 
 
 def test_auto_falls_back_to_the_embedded_set_and_says_why(offline):
@@ -88,20 +88,20 @@ def test_auto_falls_back_to_the_embedded_set_and_says_why(offline):
 
 
 def test_auto_prefers_the_file_named_by_the_environment(offline, monkeypatch, tmp_path):
-    monkeypatch.setenv(data_module.ENVIRONMENT_VARIABLE, str(write_mnist_npz(tmp_path / "mine.npz")))
+    monkeypatch.setenv(mnist_module.ENVIRONMENT_VARIABLE, str(write_mnist_npz(tmp_path / "mine.npz")))
     data = load_mnist("auto")
     assert data.source == "file" and len(data.y_train) == 40
 
 
 def test_auto_reports_a_broken_environment_file_then_falls_back(offline, monkeypatch, tmp_path):
-    monkeypatch.setenv(data_module.ENVIRONMENT_VARIABLE, str(tmp_path / "missing.npz"))
+    monkeypatch.setenv(mnist_module.ENVIRONMENT_VARIABLE, str(tmp_path / "missing.npz"))
     data = load_mnist("auto")
     assert data.source == "embedded"
     assert "does not exist" in data.skipped[0]
 
 
 def test_keras_source_uses_its_cache_without_the_network(offline, monkeypatch, tmp_path):
-    cache = data_module.keras_cache_path()
+    cache = mnist_module.keras_cache_path()
     cache.parent.mkdir(parents=True)
     write_mnist_npz(cache)
     data = load_mnist("keras")
@@ -121,7 +121,7 @@ def test_a_download_that_hangs_fails_within_the_timeout(offline, monkeypatch):
         connection.close()
 
     threading.Thread(target=accept_and_wait, daemon=True).start()
-    monkeypatch.setattr(data_module, "KERAS_MNIST_URL", f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz")
+    monkeypatch.setattr(mnist_module, "KERAS_MNIST_URL", f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz")
     started = time.monotonic()
     with pytest.raises(ValueError, match="download failed"):
         load_mnist("keras", download_timeout=1.0)

@@ -9,6 +9,7 @@ import math
 import keras
 import numpy as np
 
+from siamese.augmentation import random_shift
 from siamese.config import TrainingConfig
 from siamese.pairs import Pairs, make_pairs, make_triplets
 
@@ -89,20 +90,6 @@ class TrainingBatches(_GatheredBatches):
             else:
                 inputs = random_shift(inputs, self.shift, generator)
         return inputs, targets
-
-
-def random_shift(images: np.ndarray, shift: int, generator: np.random.Generator) -> np.ndarray:
-    """``(n, h, w)`` images each moved by a random whole number of pixels in ``[-shift, shift]`` along both axes.
-
-    Pixels moved in from outside are 0 (background).
-    """
-    count, height, width = images.shape
-    padded = np.pad(images, ((0, 0), (shift, shift), (shift, shift)))
-    top = generator.integers(0, 2 * shift + 1, size=count)
-    left = generator.integers(0, 2 * shift + 1, size=count)
-    rows = (top[:, None] + np.arange(height))[:, :, None]
-    columns = (left[:, None] + np.arange(width))[:, None, :]
-    return padded[np.arange(count)[:, None, None], rows, columns]
 
 
 class ValidationBatches(_GatheredBatches):

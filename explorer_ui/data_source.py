@@ -1,0 +1,34 @@
+"""The server's data set and cache folder, loaded once and shared by every session."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from siamese.mnist import MnistData, load_mnist
+
+DATA_ENVIRONMENT_VARIABLE = "SIAMESE_DATA"
+CACHE_ENVIRONMENT_VARIABLE = "SIAMESE_CACHE"
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist() -> MnistData:
+    """The data set for this server: ``$SIAMESE_DATA`` (auto, keras, embedded or a path), default auto."""
+    return load_mnist(os.environ.get(DATA_ENVIRONMENT_VARIABLE, "auto"))
+
+
+def cache_root() -> Path:
+    """Where models and caches live between restarts: ``$SIAMESE_CACHE`` or ``~/.cache/siamese-explorer``."""
+    return Path(os.environ.get(CACHE_ENVIRONMENT_VARIABLE) or Path.home() / ".cache" / "siamese-explorer")
+
+
+def data_fingerprint(data: MnistData) -> str:
+    """Short hash of the training labels and sizes: different data, different default model and caches."""
+    digest = hashlib.sha256(data.y_train.tobytes() + str(data.x_train.shape).encode()).hexdigest()
+    return digest[:12]
+
+
+def data_key(data: MnistData) -> str:
+    """Names the data set for in-memory caches, without hashing millions of pixels on every rerun."""
+    return f"{data.source}|{data.description}|{data.x_train.shape}|{data.x_test.shape}"

@@ -1,0 +1,166 @@
+"""Plotly maps of embeddings: the live training map, the Embeddings page's maps, the Draw page's map.
+
+Every map gets its points from ``siamese.projection``; these functions only draw them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer_ui.pictures import DIGIT_COLOURS, INK_COLOUR
+from siamese.conventions import NUM_CLASSES
+
+if TYPE_CHECKING:
+    from siamese.snapshots import Snapshot
+
+
+def snapshot_figure(snapshot: Snapshot, labels: np.ndarray, *, extent: float) -> go.Figure:
+    """The training map after one epoch, on fixed square axes of half-width ``extent``."""
+    figure = go.Figure()
+    for digit in range(NUM_CLASSES):
+        chosen = labels == digit
+        figure.add_scatter(
+            x=snapshot.points[chosen, 0],
+            y=snapshot.points[chosen, 1],
+            mode="markers",
+            name=str(digit),
+            marker={"color": DIGIT_COLOURS[digit], "size": 5},
+        )
+    figure.update_layout(
+        height=340,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title=f"Embedding space after epoch {snapshot.epoch}",
+        xaxis={"range": [-extent, extent], "showticklabels": False, "title": "PCA 1"},
+        yaxis={"range": [-extent, extent], "showticklabels": False, "title": "PCA 2", "scaleanchor": "x"},
+        legend={"title": "digit"},
+    )
+    return figure
+
+
+def test_digit_map(
+    points: np.ndarray, *, digits: np.ndarray, positions: np.ndarray, method: str, shown: int
+) -> go.Figure:
+    """``(n, 2 or 3)`` points of test digits, one trace per digit, a ring around test digit ``shown``.
+
+    ``positions`` (n,) are the test indices of the points; they come back from a click as ``customdata``.
+    """
+    three_d = points.shape[1] == 3
+    figure = go.Figure()
+    for digit in range(NUM_CLASSES):
+        in_digit = digits == digit
+        if not np.any(in_digit):
+            continue
+        figure.add_trace(
+            _scatter(
+                points[in_digit],
+                three_d,
+                name=str(digit),
+                marker={"color": DIGIT_COLOURS[digit], "size": 3 if three_d else 5, "opacity": 0.75},
+                customdata=positions[in_digit],
+                hovertext=[f"digit {digit} · test #{index}" for index in positions[in_digit]],
+            )
+        )
+    ring = np.flatnonzero(positions == shown)
+    if ring.size:
+        figure.add_trace(
+            _scatter(
+                points[ring],
+                three_d,
+                name=f"#{shown}",
+                showlegend=False,
+                marker={
+                    "color": INK_COLOUR,
+                    "size": 10 if three_d else 18,
+                    "symbol": "circle-open",
+                    "line": {"width": 3},
+                },
+                customdata=[shown],
+                hovertext=[f"shown: test #{shown}"],
+            )
+        )
+    axis_names = [f"{method} {number}" for number in range(1, points.shape[1] + 1)]
+    figure.update_layout(
+        height=480,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        legend={"title": "digit", "itemsizing": "constant"},
+        clickmode="event+select",
+    )
+    if three_d:
+        # The numbers on projection axes mean nothing to a student, and in 3-D they crowd the small scene.
+        figure.update_scenes(
+            xaxis={"title": axis_names[0], "showticklabels": False},
+            yaxis={"title": axis_names[1], "showticklabels": False},
+            zaxis={"title": axis_names[2], "showticklabels": False},
+        )
+    else:
+        figure.update_xaxes(title=axis_names[0], showticklabels=False)
+        figure.update_yaxes(title=axis_names[1], showticklabels=False)
+    return figure
+
+
+def reference_map(
+    points: np.ndarray,
+    labels: np.ndarray,
+    *,
+    neighbours: np.ndarray | None = None,
+    query: np.ndarray | None = None,
+    query_digit: int | None = None,
+) -> go.Figure:
+    """The Draw page's map: ``(n, 2)`` reference points by digit, rings at ``neighbours`` ``(k, 2)``, a star at
+    ``query`` ``(1, 2)`` coloured as ``query_digit``.
+
+    Built from dicts in one ``go.Figure`` call: a third of the CPU of ``add_trace`` and
+    ``update_layout``, which matters when thirty sessions redraw this map after every stroke.
+    """
+    traces = [
+        _trace_dict(
+            points[labels == digit],
+            name=str(digit),
+            marker={"color": DIGIT_COLOURS[digit], "size": 5, "opacity": 0.55},
+            hover=f"a training {digit}",
+            kind="scattergl",
+        )
+        for digit in range(NUM_CLASSES)
+    ]
+    outline = {"color": INK_COLOUR, "width": 2}
+    if neighbours is not None:
+        ring = {"size": 13, "color": "rgba(0,0,0,0)", "line": outline}
+        traces.append(_trace_dict(neighbours, name="nearest", marker=ring, hover="one of the nearest training digits"))
+    if query is not None:
+        star = {"symbol": "star", "size": 26, "color": DIGIT_COLOURS[query_digit or 0], "line": outline}
+        traces.append(_trace_dict(query, name="your digit", marker=star, hover="your digit"))
+    layout = {
+        "height": 460,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"title": {"text": "digit"}, "itemsizing": "constant"},
+        "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
+        "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
+        "title": {"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
+    }
+    return go.Figure(data=traces, layout=layout)
+
+
+def as_xy(points: np.ndarray) -> np.ndarray:
+    """``(n, 1 or 2)`` map points as ``(n, 2)``: a 1-D map (a model with one number per digit) gets y = 0."""
+    return points if points.shape[1] == 2 else np.column_stack([points[:, 0], np.zeros(len(points))])
+
+
+def _trace_dict(points: np.ndarray, *, name: str, marker: dict, hover: str, kind: str = "scatter") -> dict:
+    return {
+        "type": kind,
+        "x": points[:, 0],
+        "y": points[:, 1],
+        "mode": "markers",
+        "name": name,
+        "marker": marker,
+        "hovertemplate": f"{hover}<extra></extra>",
+    }
+
+
+def _scatter(points: np.ndarray, three_d: bool, **style):
+    if three_d:
+        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", hoverinfo="text", **style)
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="text", **style)

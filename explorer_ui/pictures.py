@@ -1,0 +1,94 @@
+"""Digits as pictures for ``st.image``: enlarged, framed, paired and tiled; and the app's colours."""
+
+import functools
+
+import numpy as np
+
+SAME_COLOUR = "#16a34a"  # green: a right call, or a same-digit pair
+DIFFERENT_COLOUR = "#dc2626"  # red: a wrong call, or a different-digit pair
+NEUTRAL_COLOUR = "#64748b"
+INK_COLOUR = "#0f172a"
+ACCENT_COLOUR = "#4f46e5"
+DIGIT_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+PAGE_GREY = 0.945  # close to the theme's secondary background, around non-square pictures
+
+
+def hex_to_rgb(colour: str) -> np.ndarray:
+    """``"#rrggbb" -> (3,) float32 in [0, 1]``."""
+    if len(colour) != 7 or not colour.startswith("#"):
+        raise ValueError(f"colour must look like #rrggbb, got {colour!r}")
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32) / 255.0
+
+
+def digit_picture(image: np.ndarray, *, frame: str | None = None, scale: int = 3, border: int = 2) -> np.ndarray:
+    """``(h, w) float32 in [0, 1] -> (h * scale [+ 2 border], w * scale [+ 2 border], 3) uint8``.
+
+    Each pixel becomes a ``scale`` x ``scale`` block (no blur); ``frame`` adds a coloured border.
+    """
+    grey = np.kron(np.clip(image, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    if frame is not None:
+        rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)))
+        colour = hex_to_rgb(frame)
+        rgb[:border], rgb[-border:], rgb[:, :border], rgb[:, -border:] = colour, colour, colour, colour
+    return np.rint(rgb * 255).astype(np.uint8)
+
+
+def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -> np.ndarray:
+    """Two ``(28, 28)`` digits with a thin dark gap between them, enlarged, inside one coloured frame."""
+    gap = np.zeros((left_image.shape[0], 4), dtype=np.float32)
+    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
+
+
+def digit_grid(images: np.ndarray, *, columns: int, scale: int = 2, gap: int = 2) -> np.ndarray:
+    """``(n, 28, 28)`` digits as one ``(h, w)`` uint8 mosaic, ``columns`` wide, on a dark grey ground."""
+    rows = -(-len(images) // columns)
+    cell = 28 * scale + gap
+    mosaic = np.full((rows * cell + gap, columns * cell + gap), 40, dtype=np.uint8)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = gap + row * cell, gap + column * cell
+        mosaic[top : top + 28 * scale, left : left + 28 * scale] = np.rint(
+            np.kron(np.clip(image, 0, 1), np.ones((scale, scale))) * 255
+        ).astype(np.uint8)
+    return mosaic
+
+
+def thumbnail(image: np.ndarray, *, size: int) -> np.ndarray:
+    """A preprocessing step as a square, crisp ``(s, s) float32`` picture, ``s >= size``.
+
+    Small steps are enlarged by whole pixels so they stay sharp; non-square ones sit on page grey.
+    """
+    height, width = image.shape
+    if max(height, width) < size:
+        factor = -(-size // max(height, width))
+        image = np.kron(image, np.ones((factor, factor), dtype=np.float32))
+        height, width = image.shape
+    side = max(height, width)
+    square = np.full((side, side), PAGE_GREY, dtype=np.float32)
+    top, left = (side - height) // 2, (side - width) // 2
+    square[top : top + height, left : left + width] = image
+    return np.clip(square, 0.0, 1.0)
+
+
+@functools.cache  # drawn once per server, not on every run of every session
+def app_icon():
+    """The favicon, drawn here: an icon from a font or emoji CDN would need the internet."""
+    from PIL import Image, ImageDraw
+
+    icon = Image.new("RGB", (32, 32), ACCENT_COLOUR)
+    draw = ImageDraw.Draw(icon)
+    draw.ellipse((4, 8, 16, 24), outline="white", width=3)
+    draw.ellipse((16, 8, 28, 24), outline="white", width=3)
+    return icon

@@ -1,0 +1,103 @@
+"""Session state: the one module that names its keys.
+
+Values a page keeps for the session (its model, its training runs, the last upload) are read and
+written through the functions here; widgets get their ``key=`` from the constants here, so two
+pages never spell the same key two ways.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+if TYPE_CHECKING:  # keeps TensorFlow out of pages that only read these names
+    from explorer_ui.live_training import RunRecord
+    from siamese.trained_model import TrainedModel
+
+_MODEL = "model"
+_RUNS = "runs"
+_UPLOAD = "uploaded_name"
+
+# Widget keys, page by page.
+BROWSE_DIGIT = "browse_digit"
+PAIR_SEED = "pair_seed"
+MODEL_CHOOSER = "model_chooser"
+PROJECTION_METHOD = "projection_method"
+DIMENSIONS = "dimensions"
+SAMPLE_SIZE = "sample_size"
+SHOWN_TEST_DIGIT = "shown_test_digit"
+MODEL_MAP_CHART = "model_map"
+PIXEL_MAP_CHART = "pixel_map"
+DRAW_MODE = "draw_mode"
+PEN_WIDTH = "draw_stroke_width"
+NEIGHBOUR_COUNT = "draw_k"
+
+
+def train_field(name: str) -> str:
+    """The widget key of one ``TrainingConfig`` field on the Train page."""
+    return f"train_{name}"
+
+
+def threshold_slider(model_key: str) -> str:
+    """The Evaluate page's threshold slider; a new model gets a new slider at its own threshold."""
+    return f"threshold-{model_key}"
+
+
+def canvas(name: str) -> str:
+    """The key of a drawing canvas; it changes when the canvas is cleared (a new key is an empty canvas)."""
+    return f"{name}-{st.session_state.get(_canvas_round(name), 0)}"
+
+
+def clear_canvas(name: str) -> None:
+    st.session_state[_canvas_round(name)] = st.session_state.get(_canvas_round(name), 0) + 1
+
+
+def _canvas_round(name: str) -> str:
+    return f"{name}_round"
+
+
+def session_model() -> TrainedModel | None:
+    """The model this session trained, chose or uploaded; ``None`` means the shared default."""
+    return st.session_state.get(_MODEL)
+
+
+def use_model(model: TrainedModel) -> None:
+    """Make ``model`` the one every page of this session uses."""
+    st.session_state[_MODEL] = model
+
+
+def runs() -> list[RunRecord]:
+    """This session's training runs, oldest first."""
+    return list(st.session_state.get(_RUNS, []))
+
+
+def add_run(run: RunRecord) -> None:
+    st.session_state.setdefault(_RUNS, []).append(run)
+
+
+def is_new_upload(name: str, size: int) -> bool:
+    """False when this exact file was already loaded (a rerun keeps the uploader's file)."""
+    return st.session_state.get(_UPLOAD) != (name, size)
+
+
+def remember_upload(name: str, size: int) -> None:
+    st.session_state[_UPLOAD] = (name, size)
+
+
+def value(key: str, default: Any = None) -> Any:
+    """A widget's current value, before the widget is drawn in this run."""
+    return st.session_state.get(key, default)
+
+
+def set_value(key: str, new_value: Any) -> None:
+    """Set a widget's value; only allowed before the widget is drawn (e.g. in a callback)."""
+    st.session_state[key] = new_value
+
+
+def setdefault(key: str, default: Any) -> Any:
+    return st.session_state.setdefault(key, default)
+
+
+def has(key: str) -> bool:
+    return key in st.session_state

@@ -1,0 +1,62 @@
+"""Digits as pictures for st.image: sizes, frames and pixel values, checked by hand."""
+
+import numpy as np
+import pytest
+
+from explorer_ui.pictures import (
+    DIFFERENT_COLOUR,
+    PAGE_GREY,
+    SAME_COLOUR,
+    digit_grid,
+    digit_picture,
+    hex_to_rgb,
+    pair_picture,
+    thumbnail,
+)
+
+
+def test_hex_colours_become_unit_rgb():
+    np.testing.assert_allclose(hex_to_rgb("#ff8000"), [1.0, 128 / 255, 0.0])
+    with pytest.raises(ValueError, match="rrggbb"):
+        hex_to_rgb("red")
+
+
+def test_a_digit_picture_enlarges_each_pixel_into_a_block_and_frames_it():
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[0, 0], image[27, 27] = 1.0, 0.5
+    picture = digit_picture(image, scale=3)
+    assert picture.shape == (84, 84, 3) and picture.dtype == np.uint8
+    assert np.all(picture[:3, :3] == 255) and np.all(picture[81:, 81:] == 128) and picture[3, 3, 0] == 0
+    framed = digit_picture(image, frame=SAME_COLOUR, scale=2, border=4)
+    assert framed.shape == (64, 64, 3)
+    green = np.rint(hex_to_rgb(SAME_COLOUR) * 255)
+    for edge in (framed[0], framed[-1], framed[:, 0], framed[:, -1]):
+        assert np.all(edge == green)
+    assert np.all(framed[4:6, 4:6] == 255)  # the digit's first pixel, just inside the frame
+
+
+def test_a_pair_picture_sets_two_digits_side_by_side_in_one_frame():
+    left, right = np.ones((28, 28), dtype=np.float32), np.zeros((28, 28), dtype=np.float32)
+    picture = pair_picture(left, right, DIFFERENT_COLOUR)
+    assert picture.shape == (28 * 3 + 10, (28 + 4 + 28) * 3 + 10, 3)
+    red = np.rint(hex_to_rgb(DIFFERENT_COLOUR) * 255)
+    assert np.all(picture[0] == red) and np.all(picture[5:89, 5:89] == 255)
+    assert np.all(picture[5:89, 5 + 84 : 5 + 96] == 0)  # the dark gap
+
+
+def test_a_grid_tiles_digits_row_by_row_with_gaps():
+    images = np.stack([np.full((28, 28), value, dtype=np.float32) for value in (1.0, 0.0, 0.5)])
+    mosaic = digit_grid(images, columns=2, scale=1, gap=2)
+    assert mosaic.shape == (2 * 30 + 2, 2 * 30 + 2)
+    assert np.all(mosaic[2:30, 2:30] == 255) and np.all(mosaic[2:30, 32:60] == 0)
+    assert np.all(mosaic[32:60, 2:30] == 128) and np.all(mosaic[32:60, 32:60] == 40)  # the empty cell
+    assert np.all(mosaic[0:2] == 40)
+
+
+def test_a_thumbnail_is_square_sharp_and_centred_on_grey():
+    step = np.ones((10, 5), dtype=np.float32)
+    square = thumbnail(step, size=112)
+    assert square.shape[0] == square.shape[1] >= 112
+    np.testing.assert_allclose(np.unique(square), [PAGE_GREY, 1.0])  # whole-pixel enlargement: nothing blurred
+    ink_columns = np.flatnonzero((square == 1.0).any(axis=0))
+    assert abs((ink_columns.min() + ink_columns.max()) / 2 - (square.shape[1] - 1) / 2) <= 1
