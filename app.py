@@ -4,7 +4,7 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.data_source import mnist
-from explorer_ui.default_model import default_model_status
+from explorer_ui.default_model import shared_model_description
 from explorer_ui.page import PAGES, start_page
 from siamese.mnist import MnistData
 
@@ -67,13 +67,15 @@ def show_status(data: MnistData) -> None:
         if model is not None:
             st.write(f"Using **{model.name}** from this session.")
         else:
-            st.write(f"No model trained in this session yet; the shared default model is {default_model_status(data)}.")
+            st.write(f"No model trained in this session yet, so every page uses {shared_model_description(data)}.")
 
 
 def where_next() -> None:
     st.subheader("Where to go next")
     for number, link in enumerate(PAGES, start=1):
-        st.page_link(link.path, label=f"{number}. {link.label}: {link.what}", icon=link.icon)
+        # The link is short, so it never runs past a phone's edge; what the page is for goes below it.
+        st.page_link(link.path, label=f"{number}. {link.label}", icon=link.icon)
+        st.caption(link.what.capitalize() + ".")
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load, repeated_trainings.
+snapshots, app, load, repeated_trainings, drawn_digits, first_views.
 """
 
 import subprocess
@@ -19,6 +19,8 @@ BENCHMARKS = {
     "app": ["bench.app"],
     "load": ["bench.load"],
     "repeated_trainings": ["bench.repeated_trainings"],
+    "drawn_digits": ["bench.drawn_digits"],
+    "first_views": ["bench.first_views"],
 }
 
 

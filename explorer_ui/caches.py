@@ -6,13 +6,14 @@ millions of pixels on a rerun. Each function is one call into ``siamese``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from explorer_ui.data_source import data_key
+from explorer_ui.data_source import cache_root, data_fingerprint, data_key
 from siamese.mnist import MnistData
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
 def _reference_index(model_key: str, _model: TrainedModel, _data: MnistData) -> NeighbourIndex:
     from siamese.neighbour_index import NeighbourIndex
 
-    return NeighbourIndex.build(_model.embedding_network, _data.x_train, _data.y_train, metric=_model.config.metric)
+    embeddings = _embeddings(_model, _data, "train")
+    return NeighbourIndex(_model.embedding_network, embeddings, _data.y_train, metric=_model.config.metric)
 
 
 def evaluation(model: TrainedModel, data: MnistData) -> Evaluation:
@@ -46,9 +48,51 @@ def evaluation(model: TrainedModel, data: MnistData) -> Evaluation:
 
 @st.cache_resource(max_entries=16, show_spinner="Evaluating the model on the test digits…")
 def _evaluation(model_key: str, _model: TrainedModel, _data: MnistData) -> Evaluation:
-    from siamese.evaluation import evaluate_model
+    from siamese.evaluation import evaluate_embeddings
+    from siamese.retrieval import RetrievalMetrics, retrieval_metrics
 
-    return evaluate_model(_model.embedding_network, _data, threshold=_model.threshold, metric=_model.config.metric)
+    test, train = _embeddings(_model, _data, "test"), _embeddings(_model, _data, "train")
+    metric = _model.config.metric
+
+    def retrieval() -> dict:
+        return dataclasses.asdict(retrieval_metrics(test, _data.y_test, train, _data.y_train, k=5, metric=metric))
+
+    figures = _on_disk(_model, _data, "retrieval-k5", retrieval)
+    return evaluate_embeddings(
+        test,
+        _data.y_test,
+        train,
+        _data.y_train,
+        threshold=_model.threshold,
+        metric=metric,
+        retrieval=RetrievalMetrics(**figures),
+    )
+
+
+def _embeddings(model: TrainedModel, data: MnistData, split: str) -> np.ndarray:
+    """``(n, D) float32`` embeddings of ``data``'s "train" or "test" digits, from the disk cache when it has them."""
+    from siamese.models import embed
+
+    images = data.x_train if split == "train" else data.x_test
+    if model.fingerprint is None:  # trained in this process: nothing on disk can be its result
+        return embed(model.embedding_network, images)
+    return _disk_cache().array(_disk_key(model, data, split), lambda: embed(model.embedding_network, images))
+
+
+def _on_disk(model: TrainedModel, data: MnistData, name: str, compute) -> dict:
+    if model.fingerprint is None:
+        return compute()
+    return _disk_cache().json_object(_disk_key(model, data, name), compute)
+
+
+def _disk_key(model: TrainedModel, data: MnistData, name: str) -> str:
+    return f"{model.fingerprint[:16]}-{data_fingerprint(data)}-{name}"
+
+
+def _disk_cache():
+    from siamese.result_cache import ResultCache
+
+    return ResultCache(cache_root() / "results")
 
 
 def evaluation_or_stop(model: TrainedModel, data: MnistData, *, failure: str) -> Evaluation:
@@ -121,22 +165,26 @@ def _reference_map(model_key: str, _index: NeighbourIndex) -> tuple[Projection, 
 
 
 def pixel_retrieval(data: MnistData, *, k: int) -> RetrievalMetrics:
-    """Retrieval scores of the raw pixels: slow on full MNIST, so kept for the whole server, per data set."""
+    """Retrieval scores of the raw pixels: slow on full MNIST, so kept on disk and in memory, per data set."""
     return _pixel_retrieval(data_key(data), k, data)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _pixel_retrieval(data_name: str, k: int, _data: MnistData) -> RetrievalMetrics:
-    from siamese.retrieval import retrieval_metrics
+    from siamese.retrieval import RetrievalMetrics, retrieval_metrics
 
-    return retrieval_metrics(
-        _data.x_test.reshape(len(_data.x_test), -1),
-        _data.y_test,
-        _data.x_train.reshape(len(_data.x_train), -1),
-        _data.y_train,
-        k=k,
-        metric="euclidean",
-    )
+    def compute() -> dict:
+        figures = retrieval_metrics(
+            _data.x_test.reshape(len(_data.x_test), -1),
+            _data.y_test,
+            _data.x_train.reshape(len(_data.x_train), -1),
+            _data.y_train,
+            k=k,
+            metric="euclidean",
+        )
+        return dataclasses.asdict(figures)
+
+    return RetrievalMetrics(**_disk_cache().json_object(f"pixels-{data_fingerprint(_data)}-retrieval-k{k}", compute))
 
 
 def projector_point_count(data: MnistData) -> int:

@@ -1,13 +1,30 @@
-"""The drawing canvas: an MNIST-style black square, read back as ``siamese.drawing`` steps."""
+"""The drawing canvas: an MNIST-style black square, read back as ``siamese.drawing`` steps.
+
+streamlit-drawable-canvas lays its (invisible until hovered) toolbar over the top 30 pixels of the
+canvas's right-hand side, so a stroke begun there went to the toolbar and was lost: students
+begin 5s and 7s exactly there. The canvas is therefore ``TOOLBAR_BAND`` pixels taller than the
+drawing square, and that top band is painted in the page's colour: the toolbar sits over the
+band, the whole black square is free for drawing, and only the square is read.
+"""
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import streamlit as st
 
 from explorer_ui import state
 from siamese.drawing import DrawingStatus, DrawingSteps, preprocess_drawing
 
-CANVAS_SIZE = 280  # 10x MNIST's 28 px, so one canvas pixel is a tenth of an MNIST pixel
+CANVAS_SIZE = 280  # the drawing square: 10x MNIST's 28 px, so a canvas pixel is a tenth of an MNIST pixel
+TOOLBAR_BAND = 36  # pixels above the square for the component's toolbar (it reaches 31 px down)
+# MNIST's strokes are 2.0 px wide on average (siamese.drawing.stroke_width over 5,000 training
+# digits); a digit drawn 200 px tall with a 24 px pen measures 2.0 px after preprocessing, where
+# the earlier 18 px pen gave 1.6 px (bench/drawn_digits.py).
+DEFAULT_PEN_WIDTH = 24
+PEN_WIDTHS = (10, 40)
+PAGE_COLOUR = (255, 255, 255)  # the theme's background (.streamlit/config.toml)
 BLANK_HINT = "✏️ Draw a digit from 0 to 9 in the black box: white on black, like MNIST."
 
 
@@ -20,6 +37,16 @@ def canvas_available() -> bool:
     return True
 
 
+@functools.cache
+def _background():
+    """The page-coloured toolbar band above the black drawing square, as the canvas's background image."""
+    from PIL import Image
+
+    picture = Image.new("RGB", (CANVAS_SIZE, CANVAS_SIZE + TOOLBAR_BAND), (0, 0, 0))
+    picture.paste(PAGE_COLOUR, (0, 0, CANVAS_SIZE, TOOLBAR_BAND))
+    return picture
+
+
 def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
     """One canvas, preprocessed like MNIST; ``None`` while the canvas has sent nothing."""
     from streamlit_drawable_canvas import st_canvas
@@ -27,8 +54,8 @@ def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
     result = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#ffffff",
-        background_color="#000000",
-        height=CANVAS_SIZE,
+        background_image=_background(),
+        height=CANVAS_SIZE + TOOLBAR_BAND,
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         update_streamlit=True,
@@ -37,8 +64,20 @@ def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
     )
     if result.image_data is None:
         return None
+    return read_square(result.image_data, pen_width=stroke_width)
+
+
+def read_square(canvas_image: np.ndarray, *, pen_width: float = DEFAULT_PEN_WIDTH) -> DrawingSteps | None:
+    """The drawing square of a ``(316, 280, 4)`` canvas image (the band cut off), preprocessed like MNIST.
+
+    A tap leaves a round blot one pen width across, so ink that reaches no further than one and a
+    half pen widths is a dot, not a digit.
+    """
+    square = np.asarray(canvas_image)[-CANVAS_SIZE:]
     try:
-        return preprocess_drawing(result.image_data, background="dark")
+        return preprocess_drawing(
+            square, background="dark", min_extent_fraction=min(1.5 * pen_width / CANVAS_SIZE, 1.0)
+        )
     except ValueError:
         return None
 

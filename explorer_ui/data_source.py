@@ -4,6 +4,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from siamese.mnist import MnistData, load_mnist
@@ -24,9 +25,12 @@ def cache_root() -> Path:
 
 
 def data_fingerprint(data: MnistData) -> str:
-    """Short hash of the training labels and sizes: different data, different default model and caches."""
-    digest = hashlib.sha256(data.y_train.tobytes() + str(data.x_train.shape).encode()).hexdigest()
-    return digest[:12]
+    """Short hash of the labels, the sizes and a sample of the pixels: different data, other models and caches."""
+    digest = hashlib.sha256()
+    for array in (data.y_train, data.y_test, data.x_train[::101], data.x_test[::101]):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:12]
 
 
 def data_key(data: MnistData) -> str:

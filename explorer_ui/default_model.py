@@ -1,7 +1,9 @@
-"""The shared default model: what every page uses until a session trains or uploads its own.
+"""The shared model: what every page uses until a session trains or uploads its own.
 
-It is trained by the first session that needs it (with a progress bar; other sessions wait and
-share it), saved under the cache folder and loaded from there after a restart.
+On MNIST (full or the embedded subset) it is the model that ships with the package, ready at
+once. On other data, or if the shipped files are missing or altered, it is a default model
+trained by the first session that needs it (with a progress bar; other sessions wait and share
+it), saved under the cache folder and loaded from there after a restart.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.data_source import cache_root, data_fingerprint
-from siamese.config import PRESETS, TrainingConfig
+from siamese.config import TrainingConfig, preset
 from siamese.mnist import MnistData
 
 if TYPE_CHECKING:
@@ -28,8 +30,7 @@ DEFAULT_NAME = "the default model"
 
 def default_config(data: MnistData) -> TrainingConfig:
     """The quick preset, with fewer epochs on bigger data: about the same number of steps either way."""
-    epochs = max(3, min(PRESETS["quick"].epochs, -(-60_000 // len(data.y_train))))
-    return PRESETS["quick"].replace(epochs=epochs)
+    return preset("quick", train_size=len(data.y_train))
 
 
 def default_model_folder(data: MnistData) -> Path:
@@ -39,8 +40,51 @@ def default_model_folder(data: MnistData) -> Path:
 
 
 def active_model(data: MnistData) -> TrainedModel:
-    """The model this session trained or uploaded, else the shared default model."""
-    return state.session_model() or default_model(data)
+    """The model this session trained or uploaded, else the shared model."""
+    return state.session_model() or shared_model(data)
+
+
+def shared_model(data: MnistData) -> TrainedModel:
+    """The shipped model on MNIST; otherwise (or if it cannot be used, said on screen) the trained default."""
+    if data.is_mnist:
+        shipped, problem = _shipped_model()
+        if shipped is not None:
+            return shipped
+        st.warning(f"The shipped model could not be used ({problem}), so a default model is trained instead.")
+    return default_model(data)
+
+
+def shared_model_description(data: MnistData) -> str:
+    """Which model a session without its own uses, and where it came from, without loading TensorFlow."""
+    from siamese.shipped_model import metrics_summary
+
+    if data.is_mnist and _shipped_files_problem() is None:
+        figures = metrics_summary().get("full_mnist_test", {})
+        score = f"; 5-NN accuracy {figures['knn_accuracy']:.1%} on MNIST's test digits" if figures else ""
+        return (
+            "the shipped model (a CNN trained on 55,000 MNIST training digits, all but the offline subset's, "
+            f"that ships with the app{score})"
+        )
+    return f"the default model, trained on this server's data ({default_model_status(data)})"
+
+
+@st.cache_resource
+def _shipped_files_problem() -> str | None:
+    """Checked once per server: hashing the files on every page run would cost every session."""
+    from siamese.shipped_model import check_files
+
+    return check_files()
+
+
+@st.cache_resource(show_spinner="Loading the shipped model…")
+def _shipped_model() -> tuple[TrainedModel | None, str]:
+    """The shipped model once per server, or ``None`` and why not."""
+    from siamese.shipped_model import load_shipped_model
+
+    try:
+        return load_shipped_model(), ""
+    except ValueError as error:
+        return None, str(error)
 
 
 def default_model(data: MnistData) -> TrainedModel:
@@ -59,7 +103,7 @@ def default_model(data: MnistData) -> TrainedModel:
 
 
 def default_model_status(data: MnistData) -> str:
-    """One line about the default model, without importing TensorFlow."""
+    """One line about the trained default model, without importing TensorFlow."""
     metrics_file = default_model_folder(data) / "metrics.json"
     if not metrics_file.exists():
         return "not trained yet: it is trained once, the first time a page needs it"

@@ -28,6 +28,7 @@ from siamese.training import StopRequest, TrainingCallback, TrainingResult, Trai
 REDRAW_SECONDS = 0.4  # chart redraws are also when a Stop click is noticed
 SNAPSHOT_SIZE = 600
 SNAPSHOT_SEED = 0
+CHART_WIDTH = 600  # the live loss chart and map side by side on a laptop, one above the other on a tablet
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -109,9 +110,9 @@ class _LiveView(TrainingCallback):
         self.interruption: ScriptInterruption | None = None
         self.last_draw = 0.0
         self.progress_bar = st.progress(0.0, text="Starting…")
-        chart_column, map_column = st.columns(2)
-        self.loss_slot = chart_column.empty()
-        self.map_slot = map_column.empty()
+        with st.container(horizontal=True, gap="large"):
+            self.loss_slot = st.container(width=CHART_WIDTH).empty()
+            self.map_slot = st.container(width=CHART_WIDTH).empty()
         self.snapshots: EmbeddingSnapshots | None = None
         self.redraws = 0
         self.fraction_done = 0.0

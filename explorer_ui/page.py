@@ -86,8 +86,10 @@ def navigation_bar() -> None:
 
 def status_line(data: MnistData) -> None:
     """One caption naming the data set and this session's model (no TensorFlow needed)."""
+    from explorer_ui.default_model import shared_model_description
+
     model = state.session_model()
-    model_name = model.name if model is not None else "the default model (shared by everyone)"
+    model_name = f"{model.name}" if model is not None else shared_model_description(data)
     st.caption(f"**Data:** {data.description} · **Model:** {model_name}")
     if data.source == "embedded":
         st.caption("Offline mode: no full MNIST was found, so the app uses the 5,000 real digits that ship with it.")

@@ -18,7 +18,9 @@ from siamese.pairs import Pairs, make_pairs
 EXAMPLES_SHOWN = 40
 EXAMPLE_COLUMNS = 10
 PAIRS_PER_KIND = 6  # six positive and six negative pairs: twelve in all
-PAIR_COLUMNS = 4
+PAIR_WIDTH = 240  # four pairs a row on a laptop, three on a tablet, one on a phone
+GRID_WIDTH = 600  # the grid of examples (10 digits of 58 px)
+COUNTS_WIDTH = 460
 ALL_DIGITS = "all"
 
 
@@ -30,19 +32,19 @@ def browse_digits(data: MnistData) -> None:
         "The network only ever sees the pixels; the digit labels tell us which pictures belong together."
     )
     choice = st.radio("Show", [ALL_DIGITS, *range(NUM_CLASSES)], horizontal=True, key=state.BROWSE_DIGIT)
-    grid_column, counts_column = st.columns([3, 2], gap="large")
-    with grid_column:
-        positions = data.first_train_examples(count=EXAMPLES_SHOWN, digit=None if choice == ALL_DIGITS else choice)
-        if positions.size == 0:
-            st.warning(f"There are no training pictures of the digit {choice} in this data set.")
-        else:
-            what = "digits of every kind" if choice == ALL_DIGITS else f"pictures of the digit {choice}"
-            st.image(
-                digit_grid(data.x_train[positions], columns=EXAMPLE_COLUMNS),
-                caption=f"The first {positions.size} training {what}",
-            )
-    with counts_column:
-        show_class_counts(data)
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=GRID_WIDTH):
+            positions = data.first_train_examples(count=EXAMPLES_SHOWN, digit=None if choice == ALL_DIGITS else choice)
+            if positions.size == 0:
+                st.warning(f"There are no training pictures of the digit {choice} in this data set.")
+            else:
+                what = "digits of every kind" if choice == ALL_DIGITS else f"pictures of the digit {choice}"
+                st.image(
+                    digit_grid(data.x_train[positions], columns=EXAMPLE_COLUMNS),
+                    caption=f"The first {positions.size} training {what}",
+                )
+        with st.container(width=COUNTS_WIDTH):
+            show_class_counts(data)
 
 
 def show_class_counts(data: MnistData) -> None:
@@ -69,10 +71,8 @@ def show_pairs(data: MnistData) -> None:
         "*negative* pair (two different digits)."
     )
     state.setdefault(state.PAIR_SEED, 0)
-    seed_column, button_column, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
-    with seed_column:
-        seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=state.PAIR_SEED)
-    with button_column:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        seed = st.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key=state.PAIR_SEED, width=200)
         # The callback runs before the next rerun, so it may still change the seed widget's value.
         st.button("New pairs", on_click=next_seed)
     pairs = make_pairs(data.y_train, seed=int(seed))
@@ -89,10 +89,10 @@ def next_seed() -> None:
 
 
 def draw_pair_grid(data: MnistData, pairs: Pairs, positions: np.ndarray) -> None:
-    columns = st.columns(PAIR_COLUMNS)
-    for place, position in enumerate(positions):
-        with columns[place % PAIR_COLUMNS]:
-            draw_pair(data, int(pairs.left[position]), int(pairs.right[position]), int(pairs.labels[position]))
+    with st.container(horizontal=True, gap="medium"):
+        for position in positions:
+            with st.container(width=PAIR_WIDTH):
+                draw_pair(data, int(pairs.left[position]), int(pairs.right[position]), int(pairs.labels[position]))
 
 
 def draw_pair(data: MnistData, left: int, right: int, label: int) -> None:

@@ -13,6 +13,7 @@ from siamese.config import (
     PRESET_DESCRIPTIONS,
     PRESETS,
     TrainingConfig,
+    preset,
 )
 from siamese.conventions import METRICS
 from siamese.mnist import MnistData
@@ -45,9 +46,14 @@ FIELDS = {  # config field -> (label, help)
     "learning_rate": ("Learning rate", "Step size. Too high and the loss explodes to NaN."),
     "learning_rate_schedule": ("Learning-rate schedule", "constant, or cosine: glide down to 0 by the last step."),
     "augment_shift": ("Random shift (px)", "Move each training image by up to this many pixels: more variety."),
+    "augment_rotation": ("Random rotation (°)", "Turn each training image by up to this many degrees."),
+    "augment_scale": ("Random resize", "Resize each training image by up to this share, e.g. 0.1 for ±10 %."),
+    "augment_shear": ("Random slant", "Slant each training image, as a hand that leans; 0.3 is a strong lean."),
+    "augment_thickness": ("Thicker / thinner", "The share of training images drawn a pixel thicker or thinner."),
+    "augment_elastic": ("Wobble (px)", "Bend strokes by smooth random displacements of about this many pixels."),
     "batch_size": ("Batch size", "Images (or pairs) per step."),
     "epochs": ("Epochs", "Passes over the training digits."),
-    "restore_best_weights": ("Keep the best epoch", "End with the epoch of lowest validation loss."),
+    "restore_best_weights": ("Keep the best epoch", "End with the epoch whose validation pairs were called best."),
     "seed": ("Seed", "Same seed, same run."),
 }
 CHOICES = {
@@ -59,24 +65,38 @@ CHOICES = {
     "learning_rate_schedule": LEARNING_RATE_SCHEDULES,
 }
 CHECKBOXES = ("normalize_embeddings", "restore_best_weights")
-DECIMALS = ("margin", "learning_rate")
+DECIMALS = (
+    "margin",
+    "learning_rate",
+    "augment_rotation",
+    "augment_scale",
+    "augment_shear",
+    "augment_thickness",
+    "augment_elastic",
+)
 SETTING_COLUMNS = 4
+CHART_WIDTH = 600  # the loss chart and the map side by side on a laptop, one above the other on a tablet
 
 
-def apply_preset(name: str) -> None:
-    for field, value in PRESETS[name].to_dict().items():
+def apply_preset(name: str, train_size: int) -> None:
+    for field, value in preset(name, train_size=train_size).to_dict().items():
         if field in FIELDS:
             state.set_value(state.train_field(field), value)
 
 
-def settings_form() -> TrainingConfig | None:
+def settings_form(data: MnistData) -> TrainingConfig | None:
     """Preset buttons and a widget per hyperparameter; the config they make, or ``None`` after a message."""
     if not state.has(state.train_field("architecture")):
-        apply_preset("quick")
+        apply_preset("quick", len(data.y_train))
     st.subheader("1 · Choose the settings")
     with st.container(horizontal=True):
         for name in PRESETS:
-            st.button(f"Preset: {name}", on_click=apply_preset, args=(name,), help=PRESET_DESCRIPTIONS[name])
+            st.button(
+                f"Preset: {name}",
+                on_click=apply_preset,
+                args=(name, len(data.y_train)),
+                help=PRESET_DESCRIPTIONS[name],
+            )
     with st.expander("All hyperparameters", expanded=False):
         columns = st.columns(SETTING_COLUMNS)
         for place, (field, (label, help_text)) in enumerate(FIELDS.items()):
@@ -135,16 +155,17 @@ def show_latest(run) -> None:
             f"{result.validation_pair_accuracy:.1%}",
             help=f"Same/different calls on held-out pairs at distance threshold {result.threshold:.3f}.",
         )
-    chart_column, map_column = st.columns(2)
-    figure = loss_figure(result.history, steps_per_epoch=run.steps_per_epoch, epochs=result.config.epochs)
-    chart_column.plotly_chart(figure, width="stretch")
-    if run.snapshots:
-        epochs = [snapshot.epoch for snapshot in run.snapshots]
-        shown = map_column.select_slider("Embedding space after epoch", epochs, value=epochs[-1])
-        snapshot = run.snapshots[epochs.index(shown)]
-        map_column.plotly_chart(
-            snapshot_figure(snapshot, run.snapshot_labels, extent=run.snapshot_extent), width="stretch"
-        )
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=CHART_WIDTH):
+            figure = loss_figure(result.history, steps_per_epoch=run.steps_per_epoch, epochs=result.config.epochs)
+            st.plotly_chart(figure, width="stretch")
+        if run.snapshots:
+            with st.container(width=CHART_WIDTH):
+                epochs = [snapshot.epoch for snapshot in run.snapshots]
+                shown = st.select_slider("Embedding space after epoch", epochs, value=epochs[-1])
+                snapshot = run.snapshots[epochs.index(shown)]
+                figure = snapshot_figure(snapshot, run.snapshot_labels, extent=run.snapshot_extent)
+                st.plotly_chart(figure, width="stretch")
 
 
 def compare_runs(runs: list) -> None:
@@ -219,7 +240,7 @@ def main() -> None:
         "Each step shows the network a batch of digits, measures how far apart their embeddings are, and nudges "
         "the weights so that same-digit pairs move closer and different-digit pairs move apart."
     )
-    config = settings_form()
+    config = settings_form(data)
     if config is not None:
         describe(config, data)
     train_and_stop_buttons(config, data)

@@ -10,6 +10,7 @@ from explorer_ui import state
 from explorer_ui.caches import evaluation_or_stop
 from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import error_figure, histogram_figure, roc_figure
+from explorer_ui.formatting import format_distance
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, pair_picture
 from siamese.conventions import SAME
@@ -18,7 +19,8 @@ from siamese.mnist import MnistData
 from siamese.trained_model import TrainedModel
 
 GRID_PAIRS = 24
-GRID_COLUMNS = 6
+PAIR_WIDTH = 170  # a pair picture with its caption: six to a row on a laptop, three on a tablet
+PANEL_WIDTH = 560  # two charts side by side on a laptop, one above the other on a tablet
 GRID_MISTAKES = 8  # at most this many wrong calls in the grid, so red frames show but don't dominate
 HARDEST_SHOWN = 6
 SLIDER_QUANTILE = 0.99  # the slider stops here: the few largest distances would only squash it
@@ -78,21 +80,19 @@ def show_pair_grid(data: MnistData, evaluation: Evaluation, calls: ThresholdCall
         f"**{calls.accuracy:.1%} right**."
     )
     st.caption("Green frame: the model's call is right. Red frame: it is wrong. Move the slider to see calls change.")
-    columns = st.columns(GRID_COLUMNS)
-    for place, position in enumerate(positions):
-        with columns[place % GRID_COLUMNS]:
+    with st.container(horizontal=True, gap="small"):
+        for position in positions:
             frame = DIFFERENT_COLOUR if calls.is_wrong[position] else SAME_COLOUR
             truth = "same" if evaluation.pairs.labels[position] == SAME else "different"
-            draw_test_pair(
-                data, evaluation, int(position), frame, f"d = {evaluation.distances[position]:.3f} · {truth}"
-            )
+            draw_test_pair(data, evaluation, int(position), frame, truth)
 
 
-def draw_test_pair(data: MnistData, evaluation: Evaluation, position: int, frame: str, caption: str) -> None:
+def draw_test_pair(data: MnistData, evaluation: Evaluation, position: int, frame: str, note: str = "") -> None:
+    """The pair's two digits in a coloured frame; under it, their digits and distance (and ``note``)."""
     left, right = evaluation.pairs.left[position], evaluation.pairs.right[position]
     picture = pair_picture(data.x_test[left], data.x_test[right], frame)
-    # Stretched to the column: otherwise a long caption widens its own picture and the grid looks ragged.
-    st.image(picture, caption=f"{data.y_test[left]} & {data.y_test[right]} · {caption}", width="stretch")
+    caption = f"{data.y_test[left]} & {data.y_test[right]} · d = {format_distance(evaluation.distances[position])}"
+    st.image(picture, caption=f"{caption} · {note}" if note else caption, width=PAIR_WIDTH)
 
 
 def show_histograms(model: TrainedModel, evaluation: Evaluation, threshold: float) -> None:
@@ -142,12 +142,9 @@ def show_mistake_row(data: MnistData, evaluation: Evaluation, positions, none_te
     if positions.size == 0:
         st.info(none_text)
         return
-    columns = st.columns(3)
-    for place, position in enumerate(positions):
-        with columns[place % 3]:
-            draw_test_pair(
-                data, evaluation, int(position), DIFFERENT_COLOUR, f"d = {evaluation.distances[position]:.3f}"
-            )
+    with st.container(horizontal=True, gap="small"):
+        for position in positions:
+            draw_test_pair(data, evaluation, int(position), DIFFERENT_COLOUR)
 
 
 def main() -> None:
@@ -162,17 +159,17 @@ def main() -> None:
     calls = evaluation.at_threshold(threshold)
     show_pair_grid(data, evaluation, calls)
     st.divider()
-    histogram_column, roc_column = st.columns(2, gap="large")
-    with histogram_column:
-        show_histograms(model, evaluation, threshold)
-    with roc_column:
-        show_roc(evaluation, calls)
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=PANEL_WIDTH):
+            show_histograms(model, evaluation, threshold)
+        with st.container(width=PANEL_WIDTH):
+            show_roc(evaluation, calls)
     st.divider()
-    table_column, mistakes_column = st.columns([5, 4], gap="large")
-    with table_column:
-        show_error_table(calls)
-    with mistakes_column:
-        show_hardest_mistakes(data, evaluation, threshold)
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=PANEL_WIDTH):
+            show_error_table(calls)
+        with st.container(width=PANEL_WIDTH):
+            show_hardest_mistakes(data, evaluation, threshold)
 
 
 main()

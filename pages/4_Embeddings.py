@@ -13,11 +13,11 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.caches import (
+    digit_maps,
     evaluation_or_stop,
     pixel_retrieval,
     projector_bytes,
     projector_point_count,
-    digit_maps,
 )
 from explorer_ui.default_model import active_model
 from explorer_ui.maps import test_digit_map as map_figure
@@ -30,6 +30,8 @@ from siamese.trained_model import TrainedModel
 
 DIMENSIONS = {"2-D": 2, "3-D": 3}
 SAMPLE_SIZES = (300, 500, 1000, 2000, 5000, 10000)
+MAP_WIDTH = 480  # both maps and the picture in one row on a laptop; one map a row on a tablet or phone
+PICTURE_WIDTH = 190
 DEFAULT_SAMPLE_SIZE = 2000  # t-SNE on 2,000 points takes seconds; on 10,000 it takes minutes
 METHOD_NOTES = {
     Method.PCA: "PCA, which keeps the directions along which the dots spread most: faithful, but crowded.",
@@ -47,8 +49,7 @@ class MapSettings:
 
 
 def map_controls(test_count: int) -> MapSettings:
-    method_column, dimension_column, size_column = st.columns([2, 1, 2])
-    with method_column:
+    with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
         method = st.radio(
             "Projection",
             [method.value for method in Method],
@@ -56,10 +57,11 @@ def map_controls(test_count: int) -> MapSettings:
             key=state.PROJECTION_METHOD,
             help="PCA is fast and keeps the directions of largest spread; "
             "t-SNE is slower and keeps neighbours together.",
+            width="content",
         )
-    with dimension_column:
-        dimensions = DIMENSIONS[st.radio("Dimensions", list(DIMENSIONS), horizontal=True, key=state.DIMENSIONS)]
-    with size_column:
+        dimensions = DIMENSIONS[
+            st.radio("Dimensions", list(DIMENSIONS), horizontal=True, key=state.DIMENSIONS, width="content")
+        ]
         sizes = [size for size in SAMPLE_SIZES if size < test_count] + [test_count]
         size = st.select_slider(
             "Test digits shown",
@@ -67,6 +69,7 @@ def map_controls(test_count: int) -> MapSettings:
             value=min(DEFAULT_SAMPLE_SIZE, test_count) if DEFAULT_SAMPLE_SIZE in sizes else test_count,
             key=state.SAMPLE_SIZE,
             help="A seeded sample of the test digits. t-SNE gets slow above a few thousand points.",
+            width=320,
         )
     return MapSettings(method=Method(method), dimensions=dimensions, size=int(size))
 
@@ -97,36 +100,36 @@ def show_maps(model: TrainedModel, evaluation: Evaluation, data: MnistData, sett
         st.error(f"{settings.method} could not map these points: {error}")
         return
     shown = int(state.value(state.SHOWN_TEST_DIGIT, 0))
-    model_column, pixel_column, digit_column = st.columns([5, 5, 2], gap="medium")
     width = evaluation.test_embeddings.shape[1]
     panels = (
         (
-            model_column,
             "Model embeddings",
             f"After training: {width} numbers per picture.",
             maps.model_points,
             state.MODEL_MAP_CHART,
         ),
         (
-            pixel_column,
             "Raw pixels",
             "No training at all: the 784 pixel values of each picture.",
             maps.pixel_points,
             state.PIXEL_MAP_CHART,
         ),
     )
-    for column, title, caption, points, key in panels:
-        with column:
-            st.subheader(title)
-            st.caption(caption)
-            st.plotly_chart(
-                map_figure(points, digits=maps.digits, positions=maps.positions, method=settings.method, shown=shown),
-                key=key,
-                on_select=partial(select_from_chart, key),
-                selection_mode="points",
-            )
-    with digit_column:
-        show_digit(data, maps.positions)
+    with st.container(horizontal=True, gap="medium"):
+        for title, caption, points, key in panels:
+            with st.container(width=MAP_WIDTH):
+                st.subheader(title)
+                st.caption(caption)
+                st.plotly_chart(
+                    map_figure(
+                        points, digits=maps.digits, positions=maps.positions, method=settings.method, shown=shown
+                    ),
+                    key=key,
+                    on_select=partial(select_from_chart, key),
+                    selection_mode="points",
+                )
+        with st.container(width=PICTURE_WIDTH):
+            show_digit(data, maps.positions)
     st.caption(
         f"Each dot is one of {settings.size:,} test pictures, coloured by its true digit, squeezed to "
         f"{settings.dimensions}-D by {METHOD_NOTES[settings.method]} Tight, separate colour clouds on the left "
@@ -204,11 +207,11 @@ def main() -> None:
     settings = map_controls(len(data.y_test))
     show_maps(model, evaluation, data, settings)
     st.divider()
-    retrieval_column, export_column = st.columns([3, 2], gap="large")
-    with retrieval_column:
-        show_retrieval(evaluation, data)
-    with export_column:
-        show_export(model, evaluation, data)
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=640):
+            show_retrieval(evaluation, data)
+        with st.container(width=460):
+            show_export(model, evaluation, data)
 
 
 main()

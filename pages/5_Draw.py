@@ -9,9 +9,18 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.caches import reference_index, reference_map
-from explorer_ui.canvas import canvas_available, clear_button, drawing_canvas, explain_status
+from explorer_ui.canvas import (
+    CANVAS_SIZE,
+    DEFAULT_PEN_WIDTH,
+    PEN_WIDTHS,
+    canvas_available,
+    clear_button,
+    drawing_canvas,
+    explain_status,
+)
 from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import distance_gauge
+from explorer_ui.formatting import format_distance
 from explorer_ui.maps import as_xy
 from explorer_ui.maps import reference_map as map_figure
 from explorer_ui.page import page_setup
@@ -24,21 +33,25 @@ from siamese.neighbour_index import NeighbourIndex, QueryResult
 from siamese.trained_model import TrainedModel
 
 THUMBNAIL_SIZE = 112
+STEP_WIDTH = 132  # each preprocessing picture with its caption
+NEIGHBOUR_WIDTH = 96  # each neighbour with "7 · d = 0.123" under it
+RESULTS_WIDTH = 640  # beside the canvas on a wide screen; below it on a tablet or phone
 MODES = ("Find neighbours", "Compare two digits")
 DRAW_CANVAS, FIRST_CANVAS, SECOND_CANVAS = "draw_canvas", "compare_a", "compare_b"
 
 
 def show_steps(steps: DrawingSteps) -> None:
     st.markdown("**What the network is shown**")
-    columns = st.columns(4)
     pictures = [
         (steps.ink, "your ink"),
         (steps.cropped, f"cropped to the ink ({steps.cropped.shape[1]}×{steps.cropped.shape[0]})"),
         (steps.boxed, f"scaled into a 20 px box ({steps.boxed.shape[1]}×{steps.boxed.shape[0]})"),
         (steps.centred, "centred in 28×28"),
     ]
-    for column, (image, caption) in zip(columns, pictures, strict=True):
-        column.image(thumbnail(image, size=THUMBNAIL_SIZE), caption=caption, width=THUMBNAIL_SIZE, clamp=True)
+    with st.container(horizontal=True, gap="small"):
+        for image, caption in pictures:
+            with st.container(width=STEP_WIDTH, horizontal_alignment="center"):
+                st.image(thumbnail(image, size=THUMBNAIL_SIZE), caption=caption, width=THUMBNAIL_SIZE, clamp=True)
     st.caption(
         "Your drawing is cropped, shrunk to 20 pixels and centred in a 28×28 square, exactly how the "
         "MNIST digits were made, so it looks like the digits the network learned from."
@@ -48,24 +61,22 @@ def show_steps(steps: DrawingSteps) -> None:
 def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> None:
     k = len(result.labels)
     votes = round(result.vote_share * k)
-    guess, neighbours = st.columns([1, 4])
-    guess.metric("The network says", str(result.predicted))
-    guess.caption(f"{votes} of {k} neighbour{'s' if k != 1 else ''} say {result.predicted}")
-    with neighbours:
-        st.markdown(f"**The {k} nearest training digit{'s' if k != 1 else ''}**")
-        columns = st.columns(k)
-        for column, reference, label, distance in zip(
-            columns, result.indices, result.labels, result.distances, strict=True
-        ):
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+        st.metric("The network says", str(result.predicted), width="content")
+        st.caption(f"{votes} of {k} neighbour{'s' if k != 1 else ''} say {result.predicted}")
+    st.markdown(f"**The {k} nearest training digit{'s' if k != 1 else ''}**")
+    with st.container(horizontal=True, gap="small"):
+        for reference, label, distance in zip(result.indices, result.labels, result.distances, strict=True):
             frame = SAME_COLOUR if label == result.predicted else DIFFERENT_COLOUR
-            column.image(
+            st.image(
                 digit_picture(data.x_train[reference], frame=frame, scale=2),
-                caption=f"{label} · d = {distance:.3f}",
+                caption=f"{label} · d = {format_distance(distance)}",
+                width=NEIGHBOUR_WIDTH,
             )
-        st.caption(
-            "The prediction is a vote among these neighbours: green ones agree with it, red ones "
-            f"don't; d is their {metric} distance to your digit (smaller = more alike)."
-        )
+    st.caption(
+        "The prediction is a vote among these neighbours: green ones agree with it, red ones "
+        f"don't; d is their {metric} distance to your digit (smaller = more alike)."
+    )
 
 
 def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | None) -> None:
@@ -91,42 +102,41 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
 
 
 def find_neighbours(model: TrainedModel, index: NeighbourIndex, data: MnistData, *, stroke_width: int) -> None:
-    left, right = st.columns([1, 2], gap="large")
-    with left:
-        st.markdown("**Your digit**")
-        steps = drawing_canvas(DRAW_CANVAS, stroke_width=stroke_width)
-        clear_button(DRAW_CANVAS)
-        k = st.slider("Neighbours to show (k)", 1, 10, 5, key=state.NEIGHBOUR_COUNT)
     result = None
-    with right:
-        if steps is None or not steps.ok:
-            explain_status(steps)
-        else:
-            result = index.query(steps.centred, k=k)
-            show_steps(steps)
-            show_prediction(result, data, metric=model.config.metric)
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=CANVAS_SIZE + 8):
+            st.markdown("**Your digit**")
+            steps = drawing_canvas(DRAW_CANVAS, stroke_width=stroke_width)
+            clear_button(DRAW_CANVAS)
+            k = st.slider("Neighbours to show (k)", 1, 10, 5, key=state.NEIGHBOUR_COUNT)
+        with st.container(width=RESULTS_WIDTH):
+            if steps is None or not steps.ok:
+                explain_status(steps)
+            else:
+                result = index.query(steps.centred, k=k)
+                show_steps(steps)
+                show_prediction(result, data, metric=model.config.metric)
     show_map(model, index, result)
 
 
 def compare_two(model: TrainedModel, index: NeighbourIndex, *, stroke_width: int) -> None:
     st.write("Draw one digit on each canvas. The network says *same digit* when their points are close enough.")
-    columns = st.columns(2, gap="large")
     embeddings = []
-    for column, name, title in zip(
-        columns, (FIRST_CANVAS, SECOND_CANVAS), ("First digit", "Second digit"), strict=True
-    ):
-        with column:
-            st.markdown(f"**{title}**")
-            drawn = drawing_canvas(name, stroke_width=stroke_width)
-            clear_button(name)
-            if drawn is not None and drawn.ok:
-                picture, words = st.columns([1, 2])
-                picture.image(digit_picture(drawn.centred, scale=3), caption="what the network sees")
-                embedding = index.embed(drawn.centred)
-                words.caption(f"Its nearest training digits say **{index.neighbours_of(embedding).predicted}**.")
-                embeddings.append(embedding)
-            else:
-                explain_status(drawn)
+    with st.container(horizontal=True, gap="large"):
+        for name, title in ((FIRST_CANVAS, "First digit"), (SECOND_CANVAS, "Second digit")):
+            with st.container(width=CANVAS_SIZE + 8):
+                st.markdown(f"**{title}**")
+                drawn = drawing_canvas(name, stroke_width=stroke_width)
+                clear_button(name)
+                if drawn is not None and drawn.ok:
+                    embedding = index.embed(drawn.centred)
+                    predicted = index.neighbours_of(embedding).predicted
+                    with st.container(horizontal=True, vertical_alignment="center"):
+                        st.image(digit_picture(drawn.centred, scale=3), caption="what the network sees", width=96)
+                        st.caption(f"Its nearest training digits say **{predicted}**.")
+                    embeddings.append(embedding)
+                else:
+                    explain_status(drawn)
     if len(embeddings) == 2:
         show_verdict(model, embeddings)
 
@@ -136,8 +146,13 @@ def show_verdict(model: TrainedModel, embeddings: list) -> None:
     distance = float(paired_distances(embeddings[0][None], embeddings[1][None], metric=metric)[0])
     same = bool(predict_same(distance, threshold))
     st.divider()
-    verdict, gauge = st.columns([1, 1], gap="large")
-    with verdict:
+    with st.container(horizontal=True, gap="large"):
+        show_distance(metric, distance, threshold, same)
+        show_gauge(distance, threshold, same)
+
+
+def show_distance(metric: str, distance: float, threshold: float, same: bool) -> None:
+    with st.container(width=420):
         st.markdown("### :green[Same digit]" if same else "### :red[Different digits]")
         st.metric(f"{metric.capitalize()} distance between the embeddings", f"{distance:.3f}")
         st.caption(
@@ -145,7 +160,10 @@ def show_verdict(model: TrainedModel, embeddings: list) -> None:
             f"the network calls them {'the same digit' if same else 'different digits'}. The threshold is the "
             "distance that best separated same-digit from different-digit pairs of held-out validation digits."
         )
-    with gauge:
+
+
+def show_gauge(distance: float, threshold: float, same: bool) -> None:
+    with st.container(width=420):
         st.markdown("**Distance vs threshold**")
         st.plotly_chart(distance_gauge(distance, threshold=threshold, same=same), key="compare_gauge")
         st.caption(
@@ -163,9 +181,17 @@ def main() -> None:
     )
     model = active_model(data)
     index = reference_index(model, data)
-    mode_column, pen_column = st.columns([2, 1])
-    mode = mode_column.radio("Mode", MODES, horizontal=True, key=state.DRAW_MODE)
-    stroke_width = pen_column.slider("Pen width", 8, 36, 18, step=2, key=state.PEN_WIDTH)
+    with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
+        mode = st.radio("Mode", MODES, horizontal=True, key=state.DRAW_MODE, width="content")
+        stroke_width = st.slider(
+            "Pen width",
+            *PEN_WIDTHS,
+            DEFAULT_PEN_WIDTH,
+            step=2,
+            key=state.PEN_WIDTH,
+            width=260,
+            help="The default draws strokes as thick as MNIST's once your digit is shrunk to 28 × 28.",
+        )
     if not canvas_available():
         st.warning("The drawing canvas (streamlit-drawable-canvas) isn't available, so this page can't show it.")
     elif mode == MODES[0]:

@@ -9,7 +9,7 @@ import math
 import keras
 import numpy as np
 
-from siamese.augmentation import random_shift
+from siamese.augmentation import augment
 from siamese.config import TrainingConfig
 from siamese.pairs import Pairs, make_pairs, make_triplets
 
@@ -77,18 +77,18 @@ class TrainingBatches(_GatheredBatches):
             order = generator.permutation(len(pairs))
             towers, targets = (pairs.left[order], pairs.right[order]), pairs.labels[order].astype(np.float32)
         super().__init__(images, towers, targets, batch_size=config.batch_size, full_only=True)
-        self.shift = config.augment_shift
-        self.shift_seed = _epoch_seed(config, epoch)
+        self.augmentation = config.augmentation
+        self.augmentation_seed = _epoch_seed(config, epoch)
 
     def __getitem__(self, index: int):
         inputs, targets = super().__getitem__(index)
-        if self.shift:
+        if not self.augmentation.is_identity:
             # Seeded by epoch and batch, so a batch is the same whenever and however often it is asked for.
-            generator = np.random.default_rng([self.shift_seed, index])
+            generator = np.random.default_rng([self.augmentation_seed, index])
             if isinstance(inputs, tuple):
-                inputs = tuple(random_shift(tower, self.shift, generator) for tower in inputs)
+                inputs = tuple(augment(tower, self.augmentation, generator) for tower in inputs)
             else:
-                inputs = random_shift(inputs, self.shift, generator)
+                inputs = augment(inputs, self.augmentation, generator)
         return inputs, targets
 
 

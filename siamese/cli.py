@@ -46,6 +46,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _digit_list(text: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) == 1 for part in parts):
+        raise argparse.ArgumentTypeError(f"must be digits 0-9 separated by commas, like 5,6,7,8,9; got {text!r}")
+    return tuple(int(part) for part in parts)
+
+
+def _non_negative_float(text: str) -> float:
+    value = _number(text, float)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    return value
+
+
 def _non_negative_int(text: str) -> int:
     value = _number(text, int)
     if value < 0:
@@ -90,10 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=_positive_float)
     train.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES)
     train.add_argument("--augment-shift", type=_non_negative_int, help="random shift of training images, in pixels")
+    train.add_argument("--augment-rotation", type=_non_negative_float, help="random rotation, in degrees either way")
+    train.add_argument("--augment-scale", type=_non_negative_float, help="random resizing, e.g. 0.1 for ±10 %%")
+    train.add_argument("--augment-shear", type=_non_negative_float, help="random slant, in pixels per pixel of height")
+    train.add_argument("--augment-thickness", type=_non_negative_float, help="share of images drawn thicker or thinner")
+    train.add_argument("--augment-elastic", type=_non_negative_float, help="random wobble, in pixels")
     train.add_argument(
         "--restore-best-weights",
         action=argparse.BooleanOptionalAction,
         help="end with the epoch of lowest validation loss (--no-restore-best-weights: the last epoch)",
+    )
+    train.add_argument(
+        "--hold-out",
+        dest="held_out_digits",
+        type=_digit_list,
+        help="digits training never sees, e.g. 5,6,7,8,9 (to test the distance on unseen digits)",
     )
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
@@ -106,6 +131,22 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action=argparse.BooleanOptionalAction, default=False, help="print one JSON object")
     evaluate.set_defaults(handler=_evaluate)
 
+    one_shot = commands.add_parser("one-shot", help="N-way K-shot accuracy on the test digits, with a 95%% interval")
+    one_shot.add_argument("--model", required=True, type=Path)
+    one_shot.add_argument("--data", default="auto", help=data_help)
+    one_shot.add_argument("--way", type=_positive_int, default=5, help="classes per episode (default 5)")
+    one_shot.add_argument("--shot", type=_positive_int, default=1, help="labelled examples per class (default 1)")
+    one_shot.add_argument("--queries", type=_positive_int, default=5, help="queries per class (default 5)")
+    one_shot.add_argument("--episodes", type=_positive_int, default=1000, help="episodes (default 1000)")
+    one_shot.add_argument(
+        "--classes",
+        choices=("unseen", "seen", "all"),
+        help="digits the episodes draw from (default: unseen if the model held digits out, else all)",
+    )
+    one_shot.add_argument("--seed", type=_non_negative_int, default=0)
+    one_shot.add_argument("--json", action=argparse.BooleanOptionalAction, default=False, help="print one JSON object")
+    one_shot.set_defaults(handler=_one_shot)
+
     neighbours = commands.add_parser("neighbours", help="nearest training digits of drawn or scanned digits")
     neighbours.add_argument("--model", required=True, type=Path)
     neighbours.add_argument("--image", required=True, nargs="+", type=Path, help="PNG/JPEG files or folders")
@@ -115,6 +156,13 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action=argparse.BooleanOptionalAction, default=False, help="one JSON object per image and line"
     )
     neighbours.set_defaults(handler=_neighbours)
+
+    shipped = commands.add_parser(
+        "make-shipped-model", help="train the model that ships with the package again, from full MNIST"
+    )
+    shipped.add_argument("--data", required=True, help="full MNIST: an mnist.npz path, or keras")
+    shipped.add_argument("--out", type=Path, help="folder to save it in (default: the package's own)")
+    shipped.set_defaults(handler=_make_shipped_model)
 
     export = commands.add_parser("export", help="files for TensorFlow's Embedding Projector")
     export.add_argument("--model", required=True, type=Path)
@@ -143,10 +191,10 @@ def _load_model(folder: Path):
     return load_model(folder)
 
 
-def _config_from(arguments):
+def _config_from(arguments, *, train_size: int | None = None):
     from siamese.config import TrainingConfig, preset
 
-    base = preset(arguments.preset) if arguments.preset else TrainingConfig()
+    base = preset(arguments.preset, train_size=train_size) if arguments.preset else TrainingConfig()
     # Every config field that has a flag of the same name; flags left out keep the preset's value.
     names = [field.name for field in dataclasses.fields(TrainingConfig) if hasattr(arguments, field.name)]
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
@@ -160,8 +208,9 @@ def _train(arguments) -> int:
     from siamese.trained_model import TrainedModel
     from siamese.training import StopRequest, TrainingStatus, train
 
-    config = _config_from(arguments)
+    _config_from(arguments)  # settings that can't be trained are refused before the data is loaded
     data = _load_data(arguments.data)
+    config = _config_from(arguments, train_size=len(data.y_train))
     stop = StopRequest()
     progress = _ProgressBar()
     try:
@@ -208,6 +257,25 @@ class _ProgressBar:
             self.bar = None
 
 
+def _make_shipped_model(arguments) -> int:
+    from siamese.shipped_model import RECIPE, make_shipped_model, shipped_folder
+
+    data = _load_data(arguments.data)
+    folder = arguments.out or shipped_folder()
+    progress = _ProgressBar()
+    try:
+        model = make_shipped_model(data, folder, callbacks=[progress])
+    finally:
+        progress.close()
+    figures = model.metrics["full_mnist_test"]
+    print(
+        f"{RECIPE.epochs} epochs; on MNIST's test digits: pair accuracy {figures['pair_accuracy']:.4f}, "
+        f"5-NN {figures['knn_accuracy']:.4f}, precision@1 {figures['precision_at_1']:.4f}"
+    )
+    print(f"saved to {folder}")
+    return 0
+
+
 def _evaluate(arguments) -> int:
     from siamese.evaluation import evaluate_model
 
@@ -217,11 +285,57 @@ def _evaluate(arguments) -> int:
         saved.embedding_network, data, threshold=saved.threshold, metric=saved.config.metric, k=arguments.k
     )
     summary = evaluation.summary()
+    held_out = saved.config.held_out_digits
+    if held_out:
+        from siamese.unseen_digits import seen_unseen_figures
+
+        figures = seen_unseen_figures(
+            evaluation.test_embeddings,
+            data.y_test,
+            evaluation.train_embeddings,
+            data.y_train,
+            held_out=held_out,
+            threshold=saved.threshold,
+            metric=saved.config.metric,
+        )
+        summary = {**summary, "held_out_digits": list(held_out), **figures.to_dict()}
     if arguments.json:
         print(json.dumps(summary))
     else:
         for name, value in summary.items():
             print(f"{name:>16}  {value}")
+    return 0
+
+
+def _one_shot(arguments) -> int:
+    from siamese.few_shot import episode_classes, evaluate_few_shot
+    from siamese.models import embed
+
+    saved = _load_model(arguments.model)
+    data = _load_data(arguments.data)
+    held_out = saved.config.held_out_digits
+    choice = arguments.classes or ("unseen" if held_out else "all")
+    classes = episode_classes(data.y_test, choice=choice, held_out=held_out)
+    result = evaluate_few_shot(
+        embed(saved.embedding_network, data.x_test),
+        data.y_test,
+        classes=classes,
+        n_way=arguments.way,
+        k_shot=arguments.shot,
+        queries_per_class=arguments.queries,
+        episodes=arguments.episodes,
+        metric=saved.config.metric,
+        seed=arguments.seed,
+    )
+    summary = {**result.to_dict(), "class_choice": choice, "held_out_digits": list(held_out)}
+    if arguments.json:
+        print(json.dumps(summary))
+    else:
+        low, high = result.interval
+        print(
+            f"{result.n_way}-way {result.k_shot}-shot on {choice} digits {list(classes)}: accuracy "
+            f"{result.accuracy:.4f} (95% interval {low:.4f}-{high:.4f}) over {result.episodes} episodes"
+        )
     return 0
 
 

@@ -26,6 +26,13 @@ NUM_CLASSES = 10
 Metric = Literal["euclidean", "cosine"]
 METRICS: tuple[str, ...] = ("euclidean", "cosine")
 
+# The files of a model folder: the network, its settings, its training history and its figures.
+MODEL_FILE = "embedding.keras"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+MODEL_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE)
+
 # The one small number of every distance: the floor under a norm before dividing by it, and under
 # a squared distance before its square root (which keeps the gradient finite at zero distance).
 EPSILON = 1e-12

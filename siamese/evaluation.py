@@ -165,8 +165,13 @@ def evaluate_embeddings(
     metric: str,
     k: int = 5,
     seed: int = 0,
+    retrieval: RetrievalMetrics | None = None,
 ) -> Evaluation:
-    """``evaluate_model`` for embeddings already computed: ``(n_test, D)`` and ``(n_train, D)`` float32."""
+    """``evaluate_model`` for embeddings already computed: ``(n_test, D)`` and ``(n_train, D)`` float32.
+
+    ``retrieval``, when given, is taken as the retrieval scores of these embeddings (they are the
+    slow part: a search of every test digit among all training digits), e.g. from a disk cache.
+    """
     test_labels = np.asarray(test_labels, dtype=np.int64)
     pairs = make_pairs(test_labels, seed=seed)
     distances = paired_distances(test_embeddings[pairs.left], test_embeddings[pairs.right], metric=metric)
@@ -178,7 +183,8 @@ def evaluate_embeddings(
         metric=metric,
         roc=roc_curve(distances, pairs.labels),
         histograms=distance_histograms(distances, pairs.labels),
-        retrieval=retrieval_metrics(test_embeddings, test_labels, train_embeddings, train_labels, k=k, metric=metric),
+        retrieval=retrieval
+        or retrieval_metrics(test_embeddings, test_labels, train_embeddings, train_labels, k=k, metric=metric),
         test_embeddings=test_embeddings,
         train_embeddings=train_embeddings,
     )

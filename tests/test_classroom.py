@@ -33,9 +33,10 @@ from keras.src.backend.common import global_state
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
+import siamese.shipped_model
 import siamese.training
 from explorer_ui import data_source, default_model, training_queue
-from siamese.config import TrainingConfig
+from siamese.config import TrainingConfig, preset
 from siamese.models import build_embedding_network, embed
 from siamese.storage import load_model, model_archive
 from siamese.trained_model import TrainedModel
@@ -288,10 +289,15 @@ def test_the_server_caps_uploads_and_keeps_its_protections():
 # ---------------------------------------------------------------- 3. durability of the default model
 @pytest.fixture
 def fresh_cache(monkeypatch, tmp_path):
-    """An empty ``$SIAMESE_CACHE`` and an empty ``st.cache_resource``: a server's first start."""
+    """An empty ``$SIAMESE_CACHE`` and an empty ``st.cache_resource``: a server's first start.
+
+    Without the shipped model (its folder is empty here), as on data that is not MNIST, the pages
+    use a default model that the server trains and keeps.
+    """
     monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setattr(siamese.shipped_model, "shipped_folder", lambda: tmp_path / "no-shipped-model")
     # One epoch instead of the default's fifteen keeps this test quick; folder names follow the config.
-    quick_default = default_model.PRESETS["quick"].replace(epochs=1)
+    quick_default = preset("quick").replace(epochs=1)
     monkeypatch.setattr(default_model, "default_config", lambda data: quick_default)
     streamlit.cache_resource.clear()
     yield tmp_path / "cache"

@@ -87,3 +87,14 @@ def test_a_config_saved_with_the_earlier_field_name_distance_still_loads():
 def test_every_field_is_set_by_keyword():
     with pytest.raises(TypeError):
         TrainingConfig("cnn")
+
+
+def test_held_out_digits_are_a_sorted_set_and_at_least_two_digits_stay_seen():
+    assert TrainingConfig(held_out_digits=[9, 5, 5]).held_out_digits == (5, 9)
+    assert TrainingConfig.from_dict(TrainingConfig(held_out_digits=(3,)).to_dict()).held_out_digits == (3,)
+    with pytest.raises(ValueError, match="digits from 0 to 9"):
+        TrainingConfig(held_out_digits=[10])
+    with pytest.raises(ValueError, match="at least two"):
+        TrainingConfig(held_out_digits=range(10))
+    with pytest.raises(ValueError, match="list of digits"):
+        TrainingConfig(held_out_digits="56789")

@@ -304,3 +304,16 @@ def test_image_from_file_refuses_decompression_bombs(tmp_path, monkeypatch):
         for name in ("small.png", "large.png"):  # above the limit, and above Pillow's own 2x error
             with pytest.raises(ValueError, match="too large"):
                 image_from_file(tmp_path / name)
+
+
+def test_stroke_width_of_a_bar_is_twice_area_over_perimeter():
+    from siamese.drawing import stroke_width
+
+    bar = np.zeros((28, 28), dtype=np.float32)
+    bar[4:24, 10:13] = 1.0  # 3 px wide, 20 px long: area 60, perimeter 2 * (20 + 3) = 46
+    assert stroke_width(bar) == pytest.approx(2 * 60 / 46)
+    thin = np.zeros((28, 28), dtype=np.float32)
+    thin[4:24, 10] = 1.0
+    assert stroke_width(thin) < stroke_width(bar)
+    with pytest.raises(ValueError, match="no ink"):
+        stroke_width(np.zeros((28, 28)))

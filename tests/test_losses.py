@@ -83,15 +83,29 @@ def test_in_batch_bce_matches_a_loop_over_every_pair(batch):
     assert float(InBatchBinaryCrossentropy()(labels, logits)) == pytest.approx(expected, rel=1e-4)
 
 
-def test_in_batch_triplet_uses_the_hardest_positive_and_negative(batch):
+def test_in_batch_triplet_averages_every_triplet_that_breaks_the_margin(batch):
     labels, matrix = batch
     margin = 0.4
     losses = []
-    for i in range(len(labels)):
-        positives = [matrix[i, j] for j in range(len(labels)) if j != i and labels[j] == labels[i]]
-        negatives = [matrix[i, j] for j in range(len(labels)) if labels[j] != labels[i]]
-        losses.append(max(max(positives) - min(negatives) + margin, 0) if positives else 0.0)
+    for a in range(len(labels)):
+        broken = []
+        for p in range(len(labels)):
+            for n in range(len(labels)):
+                if p != a and labels[p] == labels[a] and labels[n] != labels[a]:
+                    term = matrix[a, p] - matrix[a, n] + margin
+                    if term > 0:
+                        broken.append(term)
+        losses.append(np.mean(broken) if broken else 0.0)  # an anchor with no positive, or all met: 0
     assert float(InBatchTripletLoss(margin)(labels, matrix)) == pytest.approx(np.mean(losses), rel=1e-5)
+
+
+def test_in_batch_triplets_are_capped_at_a_batch_size_that_fits_in_memory():
+    from siamese.config import MAX_TRIPLET_BATCH, TrainingConfig
+
+    TrainingConfig(loss="triplet", batch_size=MAX_TRIPLET_BATCH)
+    with pytest.raises(ValueError, match=f"at most {MAX_TRIPLET_BATCH}"):
+        TrainingConfig(loss="triplet", batch_size=MAX_TRIPLET_BATCH + 1)
+    TrainingConfig(loss="triplet", pair_mining="fixed", batch_size=4 * MAX_TRIPLET_BATCH)  # pairs scale linearly
 
 
 def test_cosine_logit_starts_at_scale_ten_and_bias_minus_five():

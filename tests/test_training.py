@@ -186,3 +186,52 @@ def test_choose_threshold_finds_the_threshold_train_reported(small_data):
     assert accuracy == pytest.approx(result.validation_pair_accuracy)
     other_threshold, _ = choose_threshold(result.embedding_network, small_data, config.replace(seed=6))
     assert other_threshold != pytest.approx(result.threshold, abs=1e-7)  # another split, other pairs
+
+
+def _digit_coded(data):
+    """``data`` with each training image's digit written into its corner pixel, to read batches back."""
+    import dataclasses
+
+    images = data.x_train.copy()
+    images[:, 0, 0] = (data.y_train + 1) / 10.0
+    return dataclasses.replace(data, x_train=images)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"pair_mining": "online"}, {"pair_mining": "fixed"}, {"pair_mining": "fresh", "loss": "triplet"}],
+    ids=["online", "fixed pairs", "triplets"],
+)
+def test_no_batch_of_a_whole_epoch_holds_a_held_out_digit(small_data, monkeypatch, changes):
+    import siamese.training
+    from siamese.batches import TrainingBatches, ValidationBatches
+
+    seen_digits, batches_read = set(), []
+
+    def record(towers):
+        for tower in towers if isinstance(towers, tuple) else (towers,):
+            seen_digits.update((np.rint(tower[:, 0, 0] * 10) - 1).astype(int).tolist())
+
+    class Recording(TrainingBatches):
+        def __getitem__(self, index):
+            inputs, targets = super().__getitem__(index)
+            batches_read.append(index)
+            record(inputs)
+            return inputs, targets
+
+    class RecordingValidation(ValidationBatches):
+        def __getitem__(self, index):
+            inputs, targets = super().__getitem__(index)
+            record(inputs)
+            return inputs, targets
+
+    monkeypatch.setattr(siamese.training, "TrainingBatches", Recording)
+    monkeypatch.setattr(siamese.training, "ValidationBatches", RecordingValidation)
+    recorder = Recorder()
+    config = TrainingConfig(epochs=1, batch_size=64, held_out_digits=(5, 6, 7, 8, 9), **changes)
+    result = train(config, _digit_coded(small_data), callbacks=[recorder])
+
+    assert result.status == TrainingStatus.COMPLETED
+    assert len(set(batches_read)) == recorder.plan.steps_per_epoch  # the whole epoch was read
+    assert seen_digits == {0, 1, 2, 3, 4}
+    assert recorder.plan.train_size == pytest.approx(0.9 * np.isin(small_data.y_train, range(5)).sum(), abs=2)

@@ -78,8 +78,11 @@ def new_page(browser):
     """Factory: a fresh browser context (a separate Streamlit session) with console errors recorded."""
     contexts = []
 
-    def make(width: int = 1400, height: int = 1500):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1400, height: int = 1500, *, touch: bool = False):
+        # A touch screen: taps and strokes arrive as touch events, and a phone lays the page out as a phone.
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, has_touch=touch, is_mobile=touch and width < 600
+        )
         contexts.append(context)
         page = context.new_page()
         page.console_errors = ConsoleErrors()

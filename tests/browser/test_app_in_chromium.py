@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.pen import mouse_strokes, strokes_in_pixels
 from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,8 +68,24 @@ def screenshot(page, name: str) -> None:
 
 
 def assert_no_errors(page) -> None:
+    """No exception on screen, no console error, no failed request, and every picture on the page shown.
+
+    One kind of failed request is harmless: strokes in quick succession start runs that replace each
+    other, and Streamlit drops a replaced run's pictures, so the browser may still ask for one (404)
+    just before the newer run's pictures arrive. Those are allowed when every picture now on the page
+    has loaded; anything else fails.
+    """
     assert page.locator('[data-testid="stException"]').count() == 0, "an exception box is on screen"
-    assert page.console_errors == [], f"browser console errors: {page.console_errors}"
+    replaced_pictures = re.compile(
+        r"^HTTP 404 .*/media/|^Failed to load resource: .*404|^Client Error: Image source error - .*/media/"
+    )
+    errors = [error for error in page.console_errors if not replaced_pictures.search(error)]
+    assert errors == [], f"browser console errors: {errors}"
+    broken = page.evaluate(
+        "() => Array.from(document.querySelectorAll('img')).filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => i.src)"
+    )
+    assert broken == [], f"pictures that did not load: {broken}"
 
 
 def loss_points(page) -> int:
@@ -184,15 +201,8 @@ def test_evaluate_grid_shows_right_and_wrong_pairs_and_the_threshold_recolours_t
 
 
 def draw_stroke(page, canvas, points) -> None:
-    """Draw one stroke through ``points`` given as fractions (x, y) of the canvas box."""
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    to_page = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
-    page.mouse.move(*to_page[0])
-    page.mouse.down()
-    for point in to_page[1:]:
-        page.mouse.move(*point, steps=4)
-    page.mouse.up()
+    """Draw one stroke with the mouse through ``points`` given as fractions (x, y) of the drawing square."""
+    mouse_strokes(page, canvas, strokes_in_pixels([points]))
 
 
 VERTICAL_ONE = [(0.5, 0.15), (0.505, 0.5), (0.51, 0.85)]
@@ -252,7 +262,7 @@ def test_one_session_trains_while_another_draws_and_neither_sees_the_other_model
     wait_until_idle(trainer)
     assert "Model: run 1" in model_status(trainer)
     go_to(drawer, "Data & pairs")  # a fresh run of the drawer's session, which must still use the shared model
-    assert "Model: the default model" in model_status(drawer)
+    assert "Model: the shipped model" in model_status(drawer)
     assert_no_errors(trainer)
     assert_no_errors(drawer)
 

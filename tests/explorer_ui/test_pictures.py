@@ -60,3 +60,15 @@ def test_a_thumbnail_is_square_sharp_and_centred_on_grey():
     np.testing.assert_allclose(np.unique(square), [PAGE_GREY, 1.0])  # whole-pixel enlargement: nothing blurred
     ink_columns = np.flatnonzero((square == 1.0).any(axis=0))
     assert abs((ink_columns.min() + ink_columns.max()) / 2 - (square.shape[1] - 1) / 2) <= 1
+
+
+def test_small_distances_keep_a_fourth_decimal():
+    from explorer_ui.formatting import format_distance
+
+    assert [format_distance(value) for value in (0.25491, 1.5, 0.0123456, 0.0000586, 0.0)] == [
+        "0.255",
+        "1.500",
+        "0.0123",
+        "0.0001",
+        "0.0000",
+    ]

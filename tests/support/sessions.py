@@ -30,11 +30,12 @@ PHASE_TIMEOUT = 120.0  # a whole phase; queries not done by then count as errors
 TRAINING_EPOCHS = 400  # far more than a phase lasts; the training is stopped when the phase ends
 TRAINING_RESTARTS = 5  # should a training finish early anyway, it is started again (at most this often)
 
-CANVAS_SIZE = 280  # pages/5_Draw.py
+CANVAS_SIZE = 280  # the drawing square (explorer_ui.canvas)
+TOOLBAR_BAND = 36  # the canvas's band above the square, where its toolbar sits
 CANVAS_KEY = "draw_canvas-0"  # canvas_key("draw_canvas") before any Clear
 PREDICTION_LABEL = "The network says"  # the metric that shows the prediction
 DIGITS_IN_POOL = 50
-STROKE_WIDTH = 18  # the page's default pen width
+STROKE_WIDTH = 24  # the page's default pen width
 FABRIC_VERSION = "7.4.0"  # what the installed canvas component's Fabric.js writes into its JSON
 
 PROGRESS_TEXT = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")  # the Train page's live progress bar
@@ -50,10 +51,15 @@ class Drawing:
 
 
 def canvas_rgba(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> np.ndarray:
-    """A (28, 28) digit in [0, 1] as the canvas renders it: white ink on the opaque black background."""
+    """A (28, 28) digit in [0, 1] as the canvas sends it: (316, 280, 4), white strokes whose alpha is the ink.
+
+    The canvas's PNG holds only the strokes (its background image is not in it), and the top
+    ``TOOLBAR_BAND`` rows are the band above the drawing square.
+    """
     ink = np.kron(np.clip(digit, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
-    rgba = np.full((*ink.shape, 4), 255, dtype=np.uint8)
-    rgba[..., :3] = np.rint(ink * 255).astype(np.uint8)[..., None]
+    rgba = np.zeros((TOOLBAR_BAND + CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
+    rgba[..., :3] = 255
+    rgba[TOOLBAR_BAND:, :, 3] = np.rint(ink * 255).astype(np.uint8)
     return rgba
 
 
@@ -65,10 +71,13 @@ def fabric_drawing(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> dict:
     """
     rows, columns = np.nonzero(digit > 0.5)
     centre = scale / 2
-    points = [["L", float(c * scale + centre), float(r * scale + centre)] for r, c in zip(rows, columns, strict=True)]
+    points = [
+        ["L", float(c * scale + centre), float(r * scale + centre + TOOLBAR_BAND)]
+        for r, c in zip(rows, columns, strict=True)
+    ]
     if points:
         points[0][0] = "M"
-    left, top = (float(columns.min() * scale), float(rows.min() * scale)) if points else (0.0, 0.0)
+    left, top = (float(columns.min() * scale), float(rows.min() * scale + TOOLBAR_BAND)) if points else (0.0, 0.0)
     width = float((columns.max() - columns.min() + 1) * scale) if points else 0.0
     height = float((rows.max() - rows.min() + 1) * scale) if points else 0.0
     path = {
@@ -77,7 +86,7 @@ def fabric_drawing(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> dict:
         "stroke": "#ffffff", "strokeWidth": STROKE_WIDTH, "strokeLineCap": "round", "strokeLineJoin": "round",
         "scaleX": 1, "scaleY": 1, "angle": 0, "opacity": 1, "path": points,
     }  # fmt: skip
-    return {"version": FABRIC_VERSION, "objects": [path], "background": "#000000"}
+    return {"version": FABRIC_VERSION, "objects": [path], "background": ""}
 
 
 def canvas_state(digit: np.ndarray) -> str:

@@ -1,0 +1,70 @@
+"""The comparison a Siamese network must win: a plain softmax classifier whose last hidden layer is an embedding.
+
+It has the same body as the Siamese network of a config (MLP or CNN) and a hidden layer of the
+same width D, followed by one softmax output per *seen* digit. It is trained with cross-entropy on
+the very training digits the Siamese network saw (``training.training_split``: held-out digits
+removed), with the same augmentation, epochs and batch size. Afterwards the D numbers of its
+hidden layer are used as the embedding, compared by the config's metric.
+"""
+
+import keras
+import numpy as np
+from keras import layers
+
+from siamese.batches import TrainingBatches
+from siamese.config import TrainingConfig
+from siamese.conventions import IMAGE_SHAPE
+from siamese.mnist import MnistData
+from siamese.models import feature_layers
+from siamese.unseen_digits import threshold_on_pairs
+
+
+class _ClassBatches(keras.utils.PyDataset):
+    """Online batches ``(images, digits)`` with each digit turned into the index of its softmax output."""
+
+    def __init__(self, batches: TrainingBatches, output_of_digit: np.ndarray):
+        super().__init__()
+        self.batches, self.output_of_digit = batches, output_of_digit
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __getitem__(self, index: int):
+        images, digits = self.batches[index]
+        return images, self.output_of_digit[digits]
+
+
+def train_classifier_baseline(config: TrainingConfig, data: MnistData) -> tuple[keras.Model, float]:
+    """The classifier's embedding network ``(n, 28, 28) -> (n, D)`` and its same/different threshold.
+
+    The threshold is chosen on pairs of the seen validation digits, as the Siamese network's is.
+    """
+    from siamese.training import training_split
+
+    config = config.replace(pair_mining="online")  # one image at a time, with its digit
+    x_fit, y_fit, x_validation, y_validation = training_split(config, data)
+    seen = np.unique(y_fit)
+    output_of_digit = np.full(10, -1, dtype=np.int64)
+    output_of_digit[seen] = np.arange(len(seen))
+    keras.utils.set_random_seed(config.seed)
+    images = keras.Input(shape=IMAGE_SHAPE, name="image")
+    hidden = layers.Dense(config.embedding_dim, activation="relu", name="embedding")(
+        feature_layers(images, config.architecture)
+    )
+    logits = layers.Dense(len(seen), name="digit_logits")(hidden)
+    classifier = keras.Model(images, logits, name=f"{config.architecture}_classifier")
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    for epoch in range(1, config.epochs + 1):
+        batches = TrainingBatches(x_fit, y_fit, config, epoch=epoch)
+        try:
+            classifier.fit(_ClassBatches(batches, output_of_digit), epochs=1, verbose=0)
+        finally:
+            batches.release()
+    embedding_network = keras.Model(images, hidden, name=f"{config.architecture}_classifier_embedding")
+    from siamese.models import embed
+
+    threshold = threshold_on_pairs(embed(embedding_network, x_validation), y_validation, metric=config.metric)
+    return embedding_network, threshold

@@ -1,0 +1,58 @@
+"""Which model a session without its own gets: the shipped one on MNIST, a trained default otherwise."""
+
+import shutil
+
+import pytest
+import streamlit
+
+import siamese.shipped_model
+import siamese.training
+from explorer_ui import data_source, default_model
+from tests.conftest import app_page
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fresh_server(monkeypatch, tmp_path):
+    """An empty cache folder and empty Streamlit caches: a server's first start."""
+    monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    streamlit.cache_resource.clear()
+    yield tmp_path
+    streamlit.cache_resource.clear()
+
+
+def _captions(app) -> str:
+    return " ".join(str(caption.value) for caption in app.caption)
+
+
+def test_on_the_offline_set_every_page_uses_the_shipped_model_at_once(fresh_server, monkeypatch):
+    trainings = []
+    monkeypatch.setattr(siamese.training, "train", lambda *a, **kw: trainings.append(1))
+    app = app_page("pages/3_Evaluate.py").run()
+    assert not app.exception and not app.warning
+    assert trainings == []  # no training wait
+    assert "**Model:** the shipped model (a CNN trained on 55,000 MNIST training digits" in _captions(app)
+    accuracy = next(metric for metric in app.metric if metric.label == "5-NN accuracy")
+    assert float(accuracy.value.rstrip("%")) >= 99.0
+
+
+def test_a_damaged_shipped_model_is_said_and_a_default_model_is_trained(fresh_server, monkeypatch):
+    folder = fresh_server / "shipped"
+    shutil.copytree(siamese.shipped_model.shipped_folder(), folder)
+    payload = bytearray((folder / "embedding.keras").read_bytes())
+    payload[len(payload) // 3] ^= 0xFF
+    (folder / "embedding.keras").write_bytes(bytes(payload))
+    monkeypatch.setattr(siamese.shipped_model, "shipped_folder", lambda: folder)
+    one_epoch = default_model.default_config  # the real recipe, one epoch: the test needs a model, not a good one
+    monkeypatch.setattr(default_model, "default_config", lambda data: one_epoch(data).replace(epochs=1))
+
+    app = app_page("pages/3_Evaluate.py").run()
+
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [
+        "The shipped model could not be used (the shipped model's embedding.keras does not match its checksum), "
+        "so a default model is trained instead."
+    ]
+    assert "**Model:** the default model, trained on this server's data" in _captions(app)
+    assert "Test pair accuracy" in [metric.label for metric in app.metric]
