@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load, repeated_trainings, drawn_digits, first_views.
+snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set.
 """
 
 import subprocess
@@ -21,6 +21,8 @@ BENCHMARKS = {
     "repeated_trainings": ["bench.repeated_trainings"],
     "drawn_digits": ["bench.drawn_digits"],
     "first_views": ["bench.first_views"],
+    "unseen_digits": ["bench.unseen_digits"],
+    "open_set": ["bench.open_set"],
 }
 
 

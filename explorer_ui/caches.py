@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from siamese.projection import Projection
     from siamese.retrieval import RetrievalMetrics
     from siamese.trained_model import TrainedModel
+    from siamese.unseen_digits import SeenUnseen
 
 MAP_SAMPLE_SIZE = 2000  # reference digits on the Draw page's map
 SAMPLE_SEED = 0
@@ -148,19 +149,19 @@ def _map_rows(source_key: str, method: str, metric: str, dimensions: int, _rows:
     return project(_rows, method=method, metric=metric, n_components=dimensions, seed=SAMPLE_SEED).points
 
 
-def reference_map(model: TrainedModel, index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
-    """A PCA map of a seeded sample of the reference embeddings and the sample's digits. Once per model."""
-    return _reference_map(model.key, index)
+def reference_map(model: TrainedModel, index: NeighbourIndex, *, method: str = "PCA") -> tuple[Projection, np.ndarray]:
+    """A PCA or UMAP map of a seeded sample of the reference embeddings and the sample's digits. Once per model."""
+    return _reference_map(model.key, method, index)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the map of the training digits…")
-def _reference_map(model_key: str, _index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
-    from siamese.projection import Method, project
+def _reference_map(model_key: str, method: str, _index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
+    from siamese.projection import project
 
     chosen = sample_positions(len(_index.reference_labels), MAP_SAMPLE_SIZE)
     embeddings = _index.reference_embeddings[chosen]
     components = min(2, embeddings.shape[1])
-    projection = project(embeddings, method=Method.PCA, metric=_index.metric, n_components=components)
+    projection = project(embeddings, method=method, metric=_index.metric, n_components=components)
     return projection, _index.reference_labels[chosen]
 
 
@@ -216,3 +217,87 @@ def _model_zip(model_key: str, _model: TrainedModel) -> bytes:
     from siamese.storage import model_archive
 
     return model_archive(_model)
+
+
+# ---------------------------------------------------------------- digits the model never saw
+EMBEDDERS = ("siamese", "classifier", "pixels")
+
+
+def seen_unseen(model: TrainedModel, data: MnistData, *, embedder: str) -> SeenUnseen:
+    """Seen and unseen digits scored apart for ``model``'s held-out digits, by one embedder.
+
+    "siamese" is the model itself; "pixels" the raw pixels (threshold chosen on seen validation
+    pairs); "classifier" a softmax classifier trained on the seen digits (``classifier_baseline``,
+    trained on first use: seconds for an MLP on the offline set).
+    """
+    return _seen_unseen(model.key, embedder, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _seen_unseen(model_key: str, embedder: str, _model: TrainedModel, _data: MnistData) -> SeenUnseen:
+    from siamese.unseen_digits import seen_unseen_figures
+
+    test, train, threshold, metric = _embedder_view(embedder, _model, _data)
+    return seen_unseen_figures(
+        test,
+        _data.y_test,
+        train,
+        _data.y_train,
+        held_out=_model.config.held_out_digits,
+        threshold=threshold,
+        metric=metric,
+    )
+
+
+def _embedder_view(embedder: str, model: TrainedModel, data: MnistData):
+    """``(test embeddings, train embeddings, threshold, metric)`` of one embedder."""
+    from siamese.models import embed
+    from siamese.training import training_split
+    from siamese.unseen_digits import threshold_on_pairs
+
+    if embedder == "siamese":
+        model_evaluation = evaluation(model, data)
+        return model_evaluation.test_embeddings, model_evaluation.train_embeddings, model.threshold, model.config.metric
+    if embedder == "pixels":
+        _, _, x_validation, y_validation = training_split(model.config, data)
+        threshold = threshold_on_pairs(x_validation.reshape(len(x_validation), -1), y_validation, metric="euclidean")
+        return (
+            data.x_test.reshape(len(data.x_test), -1),
+            data.x_train.reshape(len(data.x_train), -1),
+            threshold,
+            "euclidean",
+        )
+    network, threshold = classifier_baseline(model, data)
+    return embed(network, data.x_test), embed(network, data.x_train), threshold, model.config.metric
+
+
+def classifier_baseline(model: TrainedModel, data: MnistData):
+    """The softmax classifier of ``model``'s config, trained on its seen digits; once per model."""
+    return _classifier_baseline(model.key, model, data)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _classifier_baseline(model_key: str, _model: TrainedModel, _data: MnistData):
+    from siamese.classifier_baseline import train_classifier_baseline
+
+    return train_classifier_baseline(_model.config, _data)
+
+
+# ---------------------------------------------------------------- N-way K-shot
+def few_shot_accuracy(model: TrainedModel, data: MnistData, *, classes: tuple[int, ...], way: int, shot: int):
+    """Mean accuracy of 1,000 seeded episodes of the test digits, with its 95 % interval."""
+    return _few_shot_accuracy(model.key, classes, way, shot, model, data)
+
+
+@st.cache_data(max_entries=64, show_spinner="Running 1,000 episodes…")
+def _few_shot_accuracy(model_key: str, classes, way: int, shot: int, _model: TrainedModel, _data: MnistData):
+    from siamese.few_shot import evaluate_few_shot
+
+    return evaluate_few_shot(
+        evaluation(_model, _data).test_embeddings,
+        _data.y_test,
+        classes=classes,
+        n_way=way,
+        k_shot=shot,
+        metric=_model.config.metric,
+    )

@@ -87,10 +87,10 @@ def clear_button(name: str, *, label: str = "Clear") -> None:
     st.button(label, key=f"{name}_clear", on_click=state.clear_canvas, args=(name,), icon=":material/ink_eraser:")
 
 
-def explain_status(steps: DrawingSteps | None) -> None:
-    """The friendly message for a canvas that holds no usable digit yet."""
+def explain_status(steps: DrawingSteps | None, *, hint: str = BLANK_HINT) -> None:
+    """The friendly message for a canvas that holds no usable drawing yet (``hint`` while it is empty)."""
     if steps is None or steps.status == DrawingStatus.EMPTY:
-        st.info(BLANK_HINT)
+        st.info(hint)
     elif steps.status == DrawingStatus.TOO_SMALL:
         st.info(steps.message)
     else:

@@ -158,7 +158,9 @@ class _LiveView(TrainingCallback):
     def show_snapshot(self, snapshot: Snapshot):
         def draw():
             self.redraws += 1
-            figure = snapshot_figure(snapshot, self.sample_labels, extent=self.snapshots.extent())
+            figure = snapshot_figure(
+                snapshot, self.sample_labels, extent=self.snapshots.extent(), held_out=self.plan.config.held_out_digits
+            )
             self.map_slot.plotly_chart(figure, width="stretch", key=f"live_map_{self.redraws}")
 
         self._draw(draw)

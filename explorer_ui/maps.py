@@ -16,9 +16,25 @@ from siamese.conventions import NUM_CLASSES
 if TYPE_CHECKING:
     from siamese.snapshots import Snapshot
 
+UNSEEN_SYMBOL = "diamond"  # digits the model never saw in training: their own marker and legend entry
 
-def snapshot_figure(snapshot: Snapshot, labels: np.ndarray, *, extent: float) -> go.Figure:
-    """The training map after one epoch, on fixed square axes of half-width ``extent``."""
+
+def digit_name(digit: int, held_out: tuple[int, ...]) -> str:
+    """A digit's legend entry: "7", or "7 (never seen)" for a held-out digit."""
+    return f"{digit} (never seen)" if digit in held_out else str(digit)
+
+
+def digit_marker(digit: int, held_out: tuple[int, ...], **marker) -> dict:
+    """A digit's marker: its colour, and a diamond with a dark outline when the model never saw it."""
+    if digit in held_out:
+        marker = {**marker, "symbol": UNSEEN_SYMBOL, "line": {"color": INK_COLOUR, "width": 0.6}}
+    return {"color": DIGIT_COLOURS[digit], **marker}
+
+
+def snapshot_figure(
+    snapshot: Snapshot, labels: np.ndarray, *, extent: float, held_out: tuple[int, ...] = ()
+) -> go.Figure:
+    """The training map after one epoch, on fixed square axes of half-width ``extent``; held-out digits marked."""
     figure = go.Figure()
     for digit in range(NUM_CLASSES):
         chosen = labels == digit
@@ -26,8 +42,8 @@ def snapshot_figure(snapshot: Snapshot, labels: np.ndarray, *, extent: float) ->
             x=snapshot.points[chosen, 0],
             y=snapshot.points[chosen, 1],
             mode="markers",
-            name=str(digit),
-            marker={"color": DIGIT_COLOURS[digit], "size": 5},
+            name=digit_name(digit, held_out),
+            marker=digit_marker(digit, held_out, size=5 if digit not in held_out else 7),
         )
     figure.update_layout(
         height=340,
@@ -41,11 +57,18 @@ def snapshot_figure(snapshot: Snapshot, labels: np.ndarray, *, extent: float) ->
 
 
 def test_digit_map(
-    points: np.ndarray, *, digits: np.ndarray, positions: np.ndarray, method: str, shown: int
+    points: np.ndarray,
+    *,
+    digits: np.ndarray,
+    positions: np.ndarray,
+    method: str,
+    shown: int,
+    held_out: tuple[int, ...] = (),
 ) -> go.Figure:
     """``(n, 2 or 3)`` points of test digits, one trace per digit, a ring around test digit ``shown``.
 
     ``positions`` (n,) are the test indices of the points; they come back from a click as ``customdata``.
+    Digits in ``held_out`` (never seen in training) get their own marker and legend entry.
     """
     three_d = points.shape[1] == 3
     figure = go.Figure()
@@ -57,8 +80,8 @@ def test_digit_map(
             _scatter(
                 points[in_digit],
                 three_d,
-                name=str(digit),
-                marker={"color": DIGIT_COLOURS[digit], "size": 3 if three_d else 5, "opacity": 0.75},
+                name=digit_name(digit, held_out),
+                marker=digit_marker(digit, held_out, size=3 if three_d else 5, opacity=0.75),
                 customdata=positions[in_digit],
                 hovertext=[f"digit {digit} · test #{index}" for index in positions[in_digit]],
             )
@@ -108,6 +131,9 @@ def reference_map(
     neighbours: np.ndarray | None = None,
     query: np.ndarray | None = None,
     query_digit: int | None = None,
+    held_out: tuple[int, ...] = (),
+    method: str = "PCA",
+    extra_traces: tuple[dict, ...] = (),
 ) -> go.Figure:
     """The Draw page's map: ``(n, 2)`` reference points by digit, rings at ``neighbours`` ``(k, 2)``, a star at
     ``query`` ``(1, 2)`` coloured as ``query_digit``.
@@ -118,9 +144,9 @@ def reference_map(
     traces = [
         _trace_dict(
             points[labels == digit],
-            name=str(digit),
-            marker={"color": DIGIT_COLOURS[digit], "size": 5, "opacity": 0.55},
-            hover=f"a training {digit}",
+            name=digit_name(digit, held_out),
+            marker=digit_marker(digit, held_out, size=5 if digit not in held_out else 7, opacity=0.55),
+            hover=f"a training {digit}" + (", a digit the model never saw" if digit in held_out else ""),
             kind="scattergl",
         )
         for digit in range(NUM_CLASSES)
@@ -129,18 +155,39 @@ def reference_map(
     if neighbours is not None:
         ring = {"size": 13, "color": "rgba(0,0,0,0)", "line": outline}
         traces.append(_trace_dict(neighbours, name="nearest", marker=ring, hover="one of the nearest training digits"))
+    traces.extend(extra_traces)
     if query is not None:
-        star = {"symbol": "star", "size": 26, "color": DIGIT_COLOURS[query_digit or 0], "line": outline}
-        traces.append(_trace_dict(query, name="your digit", marker=star, hover="your digit"))
+        colour = DIGIT_COLOURS[query_digit] if query_digit is not None else INK_COLOUR
+        star = {"symbol": "star", "size": 26, "color": colour, "line": outline}
+        traces.append(_trace_dict(query, name="your drawing", marker=star, hover="your drawing"))
     layout = {
         "height": 460,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "legend": {"title": {"text": "digit"}, "itemsizing": "constant"},
-        "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
-        "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
+        "xaxis": {"title": {"text": f"{method} 1"}, "showticklabels": False, "zeroline": False},
+        "yaxis": {"title": {"text": f"{method} 2"}, "showticklabels": False, "zeroline": False},
         "title": {"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
     }
     return go.Figure(data=traces, layout=layout)
+
+
+def symbol_traces(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> tuple[dict, ...]:
+    """Taught symbols on a map: ``(n, 2)`` points of their drawings, one black-ringed trace per symbol."""
+    markers = ("square", "triangle-up", "cross", "hexagon", "pentagon")
+    return tuple(
+        _trace_dict(
+            points[labels == number],
+            name=f"“{name}”",
+            marker={
+                "symbol": markers[number % len(markers)],
+                "size": 14,
+                "color": "#ffffff",
+                "line": {"color": INK_COLOUR, "width": 2},
+            },
+            hover=f"a drawing of “{name}”",
+        )
+        for number, name in enumerate(names)
+    )
 
 
 def as_xy(points: np.ndarray) -> np.ndarray:

@@ -58,6 +58,12 @@ PAGES = (
         icon=":material/draw:",
         what="draw a digit and find its nearest neighbours",
     ),
+    PageLink(
+        path="pages/6_New_symbols.py",
+        label="New symbols",
+        icon=":material/interests:",
+        what="teach it symbols of your own from a few drawings, with no retraining",
+    ),
 )
 
 

@@ -13,11 +13,13 @@ import streamlit as st
 
 if TYPE_CHECKING:  # keeps TensorFlow out of pages that only read these names
     from explorer_ui.live_training import RunRecord
+    from siamese.symbols import SymbolSet
     from siamese.trained_model import TrainedModel
 
 _MODEL = "model"
 _RUNS = "runs"
 _UPLOAD = "uploaded_name"
+_SYMBOLS = "symbols"
 
 # Widget keys, page by page.
 BROWSE_DIGIT = "browse_digit"
@@ -32,6 +34,13 @@ PIXEL_MAP_CHART = "pixel_map"
 DRAW_MODE = "draw_mode"
 PEN_WIDTH = "draw_stroke_width"
 NEIGHBOUR_COUNT = "draw_k"
+DRAW_MAP_METHOD = "draw_map_method"
+SYMBOL_NAME = "symbol_name"
+SYMBOL_MAP_METHOD = "symbol_map_method"
+EPISODE_CLASSES = "episode_classes"
+EPISODE_WAY = "episode_way"
+EPISODE_SHOT = "episode_shot"
+_EPISODE_NUMBER = "episode_number"
 
 
 def train_field(name: str) -> str:
@@ -42,6 +51,20 @@ def train_field(name: str) -> str:
 def threshold_slider(model_key: str) -> str:
     """The Evaluate page's threshold slider; a new model gets a new slider at its own threshold."""
     return f"threshold-{model_key}"
+
+
+def compare_with_classifier(model_key: str) -> str:
+    """Set once the student asked to train the classifier baseline for this model."""
+    return f"compare_classifier-{model_key}"
+
+
+def episode_number() -> int:
+    """Which seeded few-shot episode the Evaluate page shows; "New episode" moves to the next."""
+    return int(st.session_state.get(_EPISODE_NUMBER, 0))
+
+
+def next_episode() -> None:
+    st.session_state[_EPISODE_NUMBER] = episode_number() + 1
 
 
 def canvas(name: str) -> str:
@@ -76,13 +99,24 @@ def add_run(run: RunRecord) -> None:
     st.session_state.setdefault(_RUNS, []).append(run)
 
 
-def is_new_upload(name: str, size: int) -> bool:
-    """False when this exact file was already loaded (a rerun keeps the uploader's file)."""
-    return st.session_state.get(_UPLOAD) != (name, size)
+def is_new_upload(kind: str, name: str, size: int) -> bool:
+    """False when this exact file was already loaded into ``kind`` (a rerun keeps the uploader's file)."""
+    return st.session_state.get(f"{_UPLOAD}-{kind}") != (name, size)
 
 
-def remember_upload(name: str, size: int) -> None:
-    st.session_state[_UPLOAD] = (name, size)
+def remember_upload(kind: str, name: str, size: int) -> None:
+    st.session_state[f"{_UPLOAD}-{kind}"] = (name, size)
+
+
+def symbols() -> SymbolSet:
+    """The symbols this student taught (kept for the session only; downloadable as a file)."""
+    from siamese.symbols import SymbolSet
+
+    return st.session_state.get(_SYMBOLS) or SymbolSet()
+
+
+def use_symbols(symbol_set: SymbolSet) -> None:
+    st.session_state[_SYMBOLS] = symbol_set
 
 
 def value(key: str, default: Any = None) -> Any:

@@ -54,6 +54,11 @@ FIELDS = {  # config field -> (label, help)
     "batch_size": ("Batch size", "Images (or pairs) per step."),
     "epochs": ("Epochs", "Passes over the training digits."),
     "restore_best_weights": ("Keep the best epoch", "End with the epoch whose validation pairs were called best."),
+    "held_out_digits": (
+        "Hold out digits",
+        "Digits training never shows. Afterwards Evaluate scores them apart: a learned distance can still "
+        "tell apart digits it never saw, which a classifier cannot name.",
+    ),
     "seed": ("Seed", "Same seed, same run."),
 }
 CHOICES = {
@@ -81,7 +86,7 @@ CHART_WIDTH = 600  # the loss chart and the map side by side on a laptop, one ab
 def apply_preset(name: str, train_size: int) -> None:
     for field, value in preset(name, train_size=train_size).to_dict().items():
         if field in FIELDS:
-            state.set_value(state.train_field(field), value)
+            state.set_value(state.train_field(field), list(value) if isinstance(value, tuple) else value)
 
 
 def settings_form(data: MnistData) -> TrainingConfig | None:
@@ -101,7 +106,9 @@ def settings_form(data: MnistData) -> TrainingConfig | None:
         columns = st.columns(SETTING_COLUMNS)
         for place, (field, (label, help_text)) in enumerate(FIELDS.items()):
             column, key = columns[place % SETTING_COLUMNS], state.train_field(field)
-            if field in CHOICES:
+            if field == "held_out_digits":
+                column.multiselect(label, list(range(10)), key=key, help=help_text, placeholder="none")
+            elif field in CHOICES:
                 column.selectbox(label, CHOICES[field], key=key, help=help_text)
             elif field in CHECKBOXES:
                 column.checkbox(label, key=key, help=help_text)
@@ -118,10 +125,13 @@ def settings_form(data: MnistData) -> TrainingConfig | None:
 
 
 def describe(config: TrainingConfig, data: MnistData) -> None:
+    held_out = (
+        f" · never shown the digits {', '.join(map(str, config.held_out_digits))}" if config.held_out_digits else ""
+    )
     st.caption(
         f"{config.architecture.upper()} · D={config.embedding_dim} · {config.loss} (margin {config.margin:g}) · "
         f"{config.metric} · {config.pair_mining} pairs · {config.optimizer} lr {config.learning_rate:g} · "
-        f"batch {config.batch_size} · {config.epochs} epochs · on {data.description}"
+        f"batch {config.batch_size} · {config.epochs} epochs · on {data.description}{held_out}"
     )
 
 
@@ -164,7 +174,9 @@ def show_latest(run) -> None:
                 epochs = [snapshot.epoch for snapshot in run.snapshots]
                 shown = st.select_slider("Embedding space after epoch", epochs, value=epochs[-1])
                 snapshot = run.snapshots[epochs.index(shown)]
-                figure = snapshot_figure(snapshot, run.snapshot_labels, extent=run.snapshot_extent)
+                figure = snapshot_figure(
+                    snapshot, run.snapshot_labels, extent=run.snapshot_extent, held_out=result.config.held_out_digits
+                )
                 st.plotly_chart(figure, width="stretch")
 
 
@@ -221,7 +233,7 @@ def keep_the_model(data: MnistData) -> None:
     upload = st.file_uploader(
         "Use a saved model: a .zip downloaded here, or a bare .keras embedding network", type=["zip", "keras"]
     )
-    if upload is None or not state.is_new_upload(upload.name, upload.size):
+    if upload is None or not state.is_new_upload("model", upload.name, upload.size):
         return
     try:
         uploaded = load_upload(upload.getvalue(), upload.name, data=data)
@@ -229,7 +241,7 @@ def keep_the_model(data: MnistData) -> None:
         st.error(f"That file can't be used: {error}")
         return
     state.use_model(uploaded)
-    state.remember_upload(upload.name, upload.size)
+    state.remember_upload("model", upload.name, upload.size)
     st.success(f"Now using {uploaded.name} on every page.")
 
 

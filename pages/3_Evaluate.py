@@ -4,17 +4,20 @@ Every figure comes from ``siamese.evaluation`` (cached per model); this page lay
 student move the distance threshold.
 """
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import evaluation_or_stop
+from explorer_ui.caches import evaluation_or_stop, few_shot_accuracy, seen_unseen
 from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import error_figure, histogram_figure, roc_figure
 from explorer_ui.formatting import format_distance
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, pair_picture
+from explorer_ui.pictures import DIFFERENT_COLOUR, NEUTRAL_COLOUR, SAME_COLOUR, digit_picture, pair_picture
 from siamese.conventions import SAME
 from siamese.evaluation import Evaluation, ThresholdCalls
+from siamese.few_shot import answer_episode, episode_classes, sample_episode
 from siamese.mnist import MnistData
 from siamese.trained_model import TrainedModel
 
@@ -147,6 +150,133 @@ def show_mistake_row(data: MnistData, evaluation: Evaluation, positions, none_te
             draw_test_pair(data, evaluation, int(position), DIFFERENT_COLOUR)
 
 
+EMBEDDER_NAMES = {
+    "siamese": "This model (learned distance)",
+    "classifier": "A classifier's hidden layer",
+    "pixels": "Raw pixels",
+}
+
+
+def figure_rows(figures) -> dict[str, str]:
+    """One group's scores as text, for a table column."""
+    few_shot = figures.few_shot
+    return {
+        "pair accuracy": f"{figures.pair_accuracy:.1%}" if figures.pair_accuracy is not None else "–",
+        "5-NN accuracy": f"{figures.knn_accuracy:.1%}",
+        "precision@1": f"{figures.precision_at_1:.1%}",
+        "MAP@R": f"{figures.map_at_r:.3f}",
+        "5-way 1-shot": f"{few_shot.accuracy:.1%}" if few_shot is not None else "–",
+    }
+
+
+def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
+    """Seen and unseen digits scored apart, for this model, raw pixels and (on request) a classifier."""
+    held_out = model.config.held_out_digits
+    st.header("Digits it never saw")
+    st.caption(
+        f"Training never showed the digits {', '.join(map(str, held_out))}. Each group below is scored on its "
+        "own: pairs of two of its test digits, and its test digits looked up among its own training digits. "
+        "A classifier can only name the digits it was taught; a learned distance may still tell new ones apart."
+    )
+    compare_key = state.compare_with_classifier(model.key)
+    embedders = ["siamese", "pixels"] + (["classifier"] if state.value(compare_key) else [])
+    columns = {}
+    with st.spinner("Scoring seen and unseen digits…"):
+        results = {embedder: seen_unseen(model, data, embedder=embedder) for embedder in embedders}
+    for embedder, figures in results.items():
+        for group in ("seen", "unseen"):
+            columns[f"{EMBEDDER_NAMES[embedder]} · {group}"] = figure_rows(getattr(figures, group))
+    st.dataframe(pd.DataFrame(columns), width="stretch")
+    if "classifier" not in results:
+        st.button(
+            "Train a classifier to compare",
+            key=f"train_classifier_{model.key}",
+            on_click=state.set_value,
+            args=(compare_key, True),
+            help="The same network with a softmax over the seen digits, trained the same way; its last hidden layer "
+            "is then used as an embedding. Seconds for the MLP on the offline set, a minute or two for the CNN.",
+        )
+    else:
+        st.caption(verdict(results))
+
+
+def verdict(results) -> str:
+    """Which embedding reads unseen digits best, said plainly, whichever it is, and why."""
+    unseen = {embedder: results[embedder].unseen for embedder in results}
+    ranking = sorted(unseen, key=lambda embedder: unseen[embedder].knn_accuracy, reverse=True)
+    scores = ", ".join(f"{EMBEDDER_NAMES[name].lower()} {unseen[name].knn_accuracy:.1%}" for name in ranking)
+    opening = f"On the digits it never saw, nearest-neighbour accuracy: {scores}."
+    if ranking[0] == "siamese":
+        return f"{opening} Training for distances made a space where new digits still fall into clusters of their own."
+    why = {
+        "pixels": (
+            "Raw pixels win here: two MNIST pictures of one digit share many pixels, so searching the unseen training "
+            "digits pixel by pixel works well, while a network trained on the other digits pulls every picture "
+            "towards their clusters and new digits lose what set them apart."
+        ),
+        "classifier": (
+            "The classifier's hidden layer wins here: learning to name the seen digits also taught it stroke features "
+            "that other digits share, and a Siamese network with few epochs or little data has not caught up."
+        ),
+    }[ranking[0]]
+    return f"{opening} {why} More epochs, the CNN, or full MNIST change the ranking; BENCHMARKS.md has the figures."
+
+
+def show_one_shot(model: TrainedModel, evaluation: Evaluation, data: MnistData) -> None:
+    """One N-way K-shot episode drawn as pictures, a button for another, and the accuracy over 1,000."""
+    st.header("One example of each: N-way K-shot")
+    held_out = model.config.held_out_digits
+    choices = ["unseen", "seen", "all"] if held_out else ["all"]
+    with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
+        choice = st.radio("Digits", choices, horizontal=True, key=state.EPISODE_CLASSES, width="content")
+        classes = episode_classes(data.y_test, choice=choice, held_out=held_out)
+        largest_way = max(2, len(classes))
+        way = st.slider("Classes (N)", 2, largest_way, min(5, largest_way), key=state.EPISODE_WAY, width=200)
+        shot = st.slider("Examples of each (K)", 1, 5, 1, key=state.EPISODE_SHOT, width=200)
+        st.button("New episode", on_click=state.next_episode, icon=":material/casino:")
+    if len(classes) < 2:
+        st.info("Episodes need at least two digits to choose between.")
+        return
+    episode = sample_episode(
+        data.y_test,
+        classes=classes,
+        n_way=way,
+        k_shot=shot,
+        queries_per_class=1,
+        generator=np.random.default_rng(state.episode_number()),
+    )
+    predicted, distances = answer_episode(evaluation.test_embeddings, episode, metric=evaluation.metric)
+    query = int(state.episode_number() % len(episode.query))
+    right = predicted[query] == episode.query_labels[query]
+    st.caption(
+        f"The network is shown {shot} example{'s' if shot > 1 else ''} of each of {way} digits (the support) and must "
+        "say which of them a new picture (the query) shows: it names the support example at the smallest distance."
+    )
+    with st.container(horizontal=True, gap="small"):
+        for place, support in enumerate(episode.support):
+            frame = SAME_COLOUR if episode.support_labels[place] == predicted[query] else NEUTRAL_COLOUR
+            st.image(
+                digit_picture(data.x_test[support], frame=frame, scale=2),
+                caption=f"{episode.support_labels[place]} · d = {format_distance(distances[query, place])}",
+                width=96,
+            )
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+        frame = SAME_COLOUR if right else DIFFERENT_COLOUR
+        st.image(digit_picture(data.x_test[episode.query[query]], frame=frame, scale=3), caption="the query", width=96)
+        st.markdown(
+            f"Nearest support: **{predicted[query]}**. The query is a **{episode.query_labels[query]}**: "
+            + (":green[right]." if right else ":red[wrong].")
+        )
+    accuracy = few_shot_accuracy(model, data, classes=classes, way=way, shot=shot)
+    low, high = accuracy.interval
+    st.metric(
+        f"Accuracy over {accuracy.episodes:,} episodes ({way}-way {shot}-shot, {choice} digits)",
+        f"{accuracy.accuracy:.1%}",
+        help=f"95 % interval {low:.1%} to {high:.1%}. Guessing would be right {1 / way:.0%} of the time.",
+        width="content",
+    )
+
+
 def main() -> None:
     data = page_setup("Evaluate")
     st.title("Evaluate")
@@ -170,6 +300,11 @@ def main() -> None:
             show_error_table(calls)
         with st.container(width=PANEL_WIDTH):
             show_hardest_mistakes(data, evaluation, threshold)
+    st.divider()
+    if model.config.held_out_digits:
+        show_unseen_digits(model, data)
+        st.divider()
+    show_one_shot(model, evaluation, data)
 
 
 main()

@@ -38,6 +38,9 @@ METHOD_NOTES = {
     Method.TSNE: (
         "t-SNE, which keeps each dot near its neighbours: clusters show well, but gaps between them mean little."
     ),
+    Method.UMAP: (
+        "UMAP, which keeps neighbours as t-SNE does and can also place new points, as the Draw page does with yours."
+    ),
 }
 
 
@@ -55,8 +58,8 @@ def map_controls(test_count: int) -> MapSettings:
             [method.value for method in Method],
             horizontal=True,
             key=state.PROJECTION_METHOD,
-            help="PCA is fast and keeps the directions of largest spread; "
-            "t-SNE is slower and keeps neighbours together.",
+            help="PCA is instant and keeps the directions of largest spread; t-SNE and UMAP take seconds and keep "
+            "neighbours together (the first UMAP of a server also compiles it, about 10 s).",
             width="content",
         )
         dimensions = DIMENSIONS[
@@ -122,7 +125,12 @@ def show_maps(model: TrainedModel, evaluation: Evaluation, data: MnistData, sett
                 st.caption(caption)
                 st.plotly_chart(
                     map_figure(
-                        points, digits=maps.digits, positions=maps.positions, method=settings.method, shown=shown
+                        points,
+                        digits=maps.digits,
+                        positions=maps.positions,
+                        method=settings.method,
+                        shown=shown,
+                        held_out=model.config.held_out_digits,
                     ),
                     key=key,
                     on_select=partial(select_from_chart, key),

@@ -37,6 +37,7 @@ STEP_WIDTH = 132  # each preprocessing picture with its caption
 NEIGHBOUR_WIDTH = 96  # each neighbour with "7 · d = 0.123" under it
 RESULTS_WIDTH = 640  # beside the canvas on a wide screen; below it on a tablet or phone
 MODES = ("Find neighbours", "Compare two digits")
+MAP_METHODS = ("PCA", "UMAP")
 DRAW_CANVAS, FIRST_CANVAS, SECOND_CANVAS = "draw_canvas", "compare_a", "compare_b"
 
 
@@ -80,9 +81,18 @@ def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> Non
 
 
 def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | None) -> None:
-    projection, labels = reference_map(model, index)
+    method = st.radio(
+        "Map",
+        MAP_METHODS,
+        horizontal=True,
+        key=state.DRAW_MAP_METHOD,
+        help="PCA is instant. UMAP keeps neighbours together and still places your digit; the first UMAP map of a "
+        "model takes seconds (about 10 s more the first time on a server), then it is kept.",
+    )
+    projection, labels = reference_map(model, index, method=method)
+    held_out = model.config.held_out_digits
     if result is None:
-        figure = map_figure(as_xy(projection.points), labels)
+        figure = map_figure(as_xy(projection.points), labels, held_out=held_out, method=method)
         where = "draw a digit and it lands on this map as a star"
     else:
         figure = map_figure(
@@ -91,12 +101,14 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
             neighbours=as_xy(projection.transform(index.reference_embeddings[result.indices])),
             query=as_xy(projection.transform(result.embedding)),
             query_digit=result.predicted,
+            held_out=held_out,
+            method=method,
         )
         where = "your digit is the star and its nearest neighbours are ringed"
     st.plotly_chart(figure, key="draw_map")
     st.caption(
         "Each dot is a training digit placed by its embedding (flattened from "
-        f"{index.reference_embeddings.shape[1]} numbers to 2 with PCA); {where}. Flattening squashes "
+        f"{index.reference_embeddings.shape[1]} numbers to 2 with {method}); {where}. Flattening squashes "
         "distances, so neighbours can look further apart here than they are to the network."
     )
 

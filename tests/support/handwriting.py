@@ -95,6 +95,16 @@ TEMPLATES: dict[int, list[list[Stroke]]] = {
 }
 
 
+# Symbols that are not digits, to teach the app by example (a star, an arrow, letters).
+SYMBOL_TEMPLATES: dict[str, list[Stroke]] = {
+    "cross": [_line((0.1, 0.1), (0.9, 0.9)), _line((0.9, 0.1), (0.1, 0.9))],
+    "triangle": [_line((0.5, 0.05), (0.95, 0.9), (0.05, 0.9), (0.5, 0.05))],
+    "star": [_line((0.5, 0.0), (0.65, 0.95), (0.0, 0.35), (1.0, 0.35), (0.35, 0.95), (0.5, 0.0))],
+    "A": [_line((0.1, 0.95), (0.5, 0.05), (0.9, 0.95)), _line((0.28, 0.6), (0.72, 0.6))],
+    "arrow": [_line((0.05, 0.5), (0.95, 0.5)), _line((0.65, 0.2), (0.95, 0.5), (0.65, 0.8))],
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class DrawnDigit:
     """One drawing: ``rgba`` (280, 280, 4) uint8 as the canvas sends it, and its ``strokes`` in canvas pixels."""
