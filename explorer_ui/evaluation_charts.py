@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer_ui.pictures import ACCENT_COLOUR, DIFFERENT_COLOUR, INK_COLOUR, NEUTRAL_COLOUR, SAME_COLOUR
+from explorer_ui.pictures import (
+    ACCENT_COLOUR,
+    DIFFERENT_COLOUR,
+    DIGIT_COLOURS,
+    INK_COLOUR,
+    NEUTRAL_COLOUR,
+    SAME_COLOUR,
+)
 from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
@@ -141,4 +148,54 @@ def distance_gauge(distance: float, *, threshold: float, same: bool) -> go.Figur
         )
     )
     figure.update_layout(height=110, margin={"l": 10, "r": 20, "t": 10, "b": 30})
+    return figure
+
+
+def accuracy_figure(report) -> go.Figure:
+    """A class's share of drawings read right, per digit (a ``class_report.ClassReport``)."""
+    digits = [str(digit) for digit in range(NUM_CLASSES)]
+    labels = [
+        f"{rate:.0%}" if count else ""
+        for rate, count in zip(report.per_digit_accuracy, report.per_digit_count, strict=True)
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=digits,
+            y=np.nan_to_num(report.per_digit_accuracy),
+            marker_color=list(DIGIT_COLOURS),
+            text=labels,
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        height=260,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title="Read right, per digit",
+        yaxis={"range": [0, 1.15], "tickformat": ".0%"},
+        xaxis={"type": "category"},
+    )
+    return figure
+
+
+def confusion_figure(report) -> go.Figure:
+    """How often each digit meant (rows) was read as each digit (columns)."""
+    digits = [str(digit) for digit in range(NUM_CLASSES)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=report.confusion,
+            x=digits,
+            y=digits,
+            colorscale="Blues",
+            texttemplate="%{z}",
+            hovertemplate="meant %{y}, read %{x}: %{z}<extra></extra>",
+            showscale=False,
+        )
+    )
+    figure.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title="Meant (rows) and read as (columns)",
+        xaxis={"type": "category", "title": "read as"},
+        yaxis={"type": "category", "autorange": "reversed", "title": "meant"},
+    )
     return figure

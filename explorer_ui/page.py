@@ -64,15 +64,37 @@ PAGES = (
         icon=":material/interests:",
         what="teach it symbols of your own from a few drawings, with no retraining",
     ),
+    PageLink(
+        path="pages/7_Class.py",
+        label="Class",
+        icon=":material/groups:",
+        what="join your class, or show the class's own drawings on one board",
+    ),
 )
 
 
 def page_setup(title: str) -> MnistData:
     """Set up the page, draw the navigation bar, load the data and say which data and model are in use."""
     start_page(title)
+    join_from_link()
     data = mnist()
     status_line(data)
     return data
+
+
+def join_from_link() -> None:
+    """A class's join link (``?class=ABCDEF``, shown on its board) joins this session to the class."""
+    from siamese.class_codes import normalise_code
+
+    if "class" not in st.query_params:
+        return
+    try:
+        code = normalise_code(st.query_params["class"])
+    except ValueError:
+        st.warning("That join link holds no class code; type the code on the Class page instead.")
+    else:
+        state.join_class(code)
+    del st.query_params["class"]
 
 
 def start_page(title: str) -> None:

@@ -20,6 +20,10 @@ _MODEL = "model"
 _RUNS = "runs"
 _UPLOAD = "uploaded_name"
 _SYMBOLS = "symbols"
+_CLASS_CODE = "class_code"
+_STUDENT = "student_id"
+_TEACHER_KEYS = "teacher_keys"
+_NEW_KEY = "new_class_key"
 
 # Widget keys, page by page.
 BROWSE_DIGIT = "browse_digit"
@@ -36,6 +40,12 @@ PEN_WIDTH = "draw_stroke_width"
 NEIGHBOUR_COUNT = "draw_k"
 DRAW_MAP_METHOD = "draw_map_method"
 SYMBOL_NAME = "symbol_name"
+JOIN_CODE = "join_code"
+BOARD_CODE = "board_code"
+BOARD_KEY = "board_key"
+SHOW_NICKNAME = "show_nickname"
+NICKNAME = "nickname"
+USE_CLASS_REFERENCES = "use_class_references"
 SYMBOL_MAP_METHOD = "symbol_map_method"
 EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
@@ -135,3 +145,42 @@ def setdefault(key: str, default: Any) -> Any:
 
 def has(key: str) -> bool:
     return key in st.session_state
+
+
+def class_code() -> str | None:
+    """The class this student joined (typed once, kept for the session)."""
+    return st.session_state.get(_CLASS_CODE)
+
+
+def join_class(code: str | None) -> None:
+    st.session_state[_CLASS_CODE] = code
+
+
+def student_id() -> str:
+    """A random name for this browser session, so the board counts students without knowing who they are."""
+    import secrets
+
+    return st.session_state.setdefault(_STUDENT, secrets.token_hex(16))
+
+
+def teacher_key(code: str) -> str | None:
+    """The teacher key this session opened the board of class ``code`` with."""
+    return st.session_state.get(_TEACHER_KEYS, {}).get(code)
+
+
+def remember_teacher_key(code: str, key: str) -> None:
+    st.session_state.setdefault(_TEACHER_KEYS, {})[code] = key
+
+
+def forget_teacher_key(code: str) -> None:
+    st.session_state.get(_TEACHER_KEYS, {}).pop(code, None)
+
+
+def show_key_once(code: str, key: str) -> None:
+    """The new class's teacher key, to show on the page until the teacher opens another board."""
+    st.session_state[_NEW_KEY] = (code, key)
+
+
+def key_to_show(code: str) -> str | None:
+    shown = st.session_state.get(_NEW_KEY)
+    return shown[1] if shown and shown[0] == code else None

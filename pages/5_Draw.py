@@ -25,6 +25,7 @@ from explorer_ui.maps import as_xy
 from explorer_ui.maps import reference_map as map_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, digit_picture, thumbnail
+from siamese.class_codes import display_code
 from siamese.conventions import predict_same
 from siamese.distances import paired_distances
 from siamese.drawing import DrawingSteps
@@ -80,6 +81,36 @@ def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> Non
     )
 
 
+def send_to_board(code: str, steps: DrawingSteps) -> None:
+    """Ten buttons: send this drawing to the class board as the digit meant; said only once it is stored."""
+    from explorer_ui.class_board import class_store
+    from siamese.class_store import ClassRuleError, ClassStoreError
+
+    st.markdown(f"**Send it to the class board ({display_code(code)}): which digit did you mean?**")
+    chosen = None
+    with st.container(horizontal=True, gap="small"):
+        for digit in range(10):
+            if st.button(str(digit), key=f"send_{digit}", width=44):
+                chosen = digit
+    with st.container(horizontal=True, vertical_alignment="center"):
+        named = st.checkbox("Show a nickname", key=state.SHOW_NICKNAME, help="Off: your drawings are anonymous.")
+        nickname = st.text_input("Nickname", key=state.NICKNAME, max_chars=24, disabled=not named, width=220)
+    if chosen is None:
+        return
+    store, problem = class_store()
+    if store is None:
+        st.error(problem)
+        return
+    try:
+        store.add_drawing(
+            code, student=state.student_id(), digit=chosen, image=steps.centred, nickname=nickname if named else None
+        )
+    except (ClassRuleError, ClassStoreError) as error:
+        st.error(f"Not sent: {error}.")
+    else:
+        st.success(f"Sent to the board as a {chosen}.")
+
+
 def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | None) -> None:
     method = st.radio(
         "Map",
@@ -128,6 +159,8 @@ def find_neighbours(model: TrainedModel, index: NeighbourIndex, data: MnistData,
                 result = index.query(steps.centred, k=k)
                 show_steps(steps)
                 show_prediction(result, data, metric=model.config.metric)
+                if state.class_code():
+                    send_to_board(state.class_code(), steps)
     show_map(model, index, result)
 
 

@@ -50,6 +50,7 @@ class App:
     pid: int
     xsrf: str  # the XSRF cookie the server set; the browser sends it back as a subprotocol
     log: Path
+    cache: Path  # the server's $SIAMESE_CACHE (its class database is classes.sqlite in it)
 
     @property
     def stream_url(self) -> str:
@@ -69,6 +70,9 @@ def running_app(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Its class database is classes.sqlite in ``cache``, whatever database the test process was given.
+    for variable in ("SIAMESE_DATABASE_URL", "SIAMESE_DATABASE"):
+        environment.pop(variable, None)
     if max_trainings is not None:
         environment["SIAMESE_MAX_TRAININGS"] = str(max_trainings)
     keep_log = log is not None
@@ -81,7 +85,7 @@ def running_app(
         process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
         xsrf = _xsrf_cookie(wait_until_healthy(url, process, timeout=startup_timeout))
-        yield App(url, process.pid, xsrf, log)
+        yield App(url, process.pid, xsrf, log, Path(cache))
     except BaseException:
         print(f"streamlit's output is in {log}", file=sys.stderr)
         raise
