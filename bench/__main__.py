@@ -2,7 +2,7 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set.
+snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, class_load.
 """
 
 import subprocess
@@ -23,6 +23,7 @@ BENCHMARKS = {
     "first_views": ["bench.first_views"],
     "unseen_digits": ["bench.unseen_digits"],
     "open_set": ["bench.open_set"],
+    "class_load": ["bench.class_load"],
 }
 
 

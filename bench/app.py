@@ -71,7 +71,7 @@ def main() -> None:
             home = time.perf_counter() - started
             page.get_by_text("Where to go next").wait_for(timeout=120_000)
             home_with_data = time.perf_counter() - started
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Draw").click()
+            page.locator(".st-key-navigation").get_by_role("link", name="Draw", exact=True).click()
             page.locator("canvas.upper-canvas").first.wait_for(timeout=300_000)
             page.wait_for_function(
                 "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState !== 'running'",

@@ -4,7 +4,9 @@ streamlit-drawable-canvas lays its (invisible until hovered) toolbar over the to
 canvas's right-hand side, so a stroke begun there went to the toolbar and was lost: students
 begin 5s and 7s exactly there. The canvas is therefore ``TOOLBAR_BAND`` pixels taller than the
 drawing square, and that top band is painted in the page's colour: the toolbar sits over the
-band, the whole black square is free for drawing, and only the square is read.
+band, the whole black square is free for drawing, and only the square is read. When the canvas is
+hovered the toolbar shows and moves up, 42 px above the canvas, where it covered the bottom of the
+element above (a heading, the symbol's name field): ``TOOLBAR_CLEARANCE`` keeps that space empty.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from siamese.drawing import DrawingStatus, DrawingSteps, preprocess_drawing
 
 CANVAS_SIZE = 280  # the drawing square: 10x MNIST's 28 px, so a canvas pixel is a tenth of an MNIST pixel
 TOOLBAR_BAND = 36  # pixels above the square for the component's toolbar (it reaches 31 px down)
+# Empty pixels above the canvas, besides the two 16 px gaps around this spacer: 44 px in all for
+# the hovered toolbar, which rises 42 px above the canvas.
+TOOLBAR_CLEARANCE = 12
 # MNIST's strokes are 2.0 px wide on average (siamese.drawing.stroke_width over 5,000 training
 # digits); a digit drawn 200 px tall with a 24 px pen measures 2.0 px after preprocessing, where
 # the earlier 18 px pen gave 1.6 px (bench/drawn_digits.py).
@@ -51,6 +56,7 @@ def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
     """One canvas, preprocessed like MNIST; ``None`` while the canvas has sent nothing."""
     from streamlit_drawable_canvas import st_canvas
 
+    st.space(TOOLBAR_CLEARANCE)
     result = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#ffffff",

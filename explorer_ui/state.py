@@ -172,8 +172,14 @@ def remember_teacher_key(code: str, key: str) -> None:
     st.session_state.setdefault(_TEACHER_KEYS, {})[code] = key
 
 
-def forget_teacher_key(code: str) -> None:
-    st.session_state.get(_TEACHER_KEYS, {}).pop(code, None)
+def taught_classes() -> list[str]:
+    """The classes whose teacher key this session holds, oldest first."""
+    return list(st.session_state.get(_TEACHER_KEYS, {}))
+
+
+def open_board(code: str | None) -> None:
+    """Show the board of class ``code`` (whose key this session holds), or none."""
+    st.session_state[BOARD_CODE] = code
 
 
 def show_key_once(code: str, key: str) -> None:

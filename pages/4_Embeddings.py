@@ -59,7 +59,7 @@ def map_controls(test_count: int) -> MapSettings:
             horizontal=True,
             key=state.PROJECTION_METHOD,
             help="PCA is instant and keeps the directions of largest spread; t-SNE and UMAP take seconds and keep "
-            "neighbours together (the first UMAP of a server also compiles it, about 10 s).",
+            "neighbours together (the first UMAP of a server also compiles it: up to half a minute).",
             width="content",
         )
         dimensions = DIMENSIONS[

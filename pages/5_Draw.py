@@ -118,7 +118,7 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
         horizontal=True,
         key=state.DRAW_MAP_METHOD,
         help="PCA is instant. UMAP keeps neighbours together and still places your digit; the first UMAP map of a "
-        "model takes seconds (about 10 s more the first time on a server), then it is kept.",
+        "model takes seconds (up to half a minute more the first time on a server, to compile it), then it is kept.",
     )
     projection, labels = reference_map(model, index, method=method)
     held_out = model.config.held_out_digits

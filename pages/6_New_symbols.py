@@ -119,7 +119,8 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
         + (
             "Nearer than that is a match."
             if not answer.is_none_of_these
-            else "Nothing is that near, so: none of these."
+            else "Nothing is that near, so: none of these. If you meant one of your symbols, add this drawing to "
+            "it above: a few drawings in different styles teach it more than one."
         )
     )
     st.markdown("**The nearest examples**")

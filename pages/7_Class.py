@@ -51,15 +51,19 @@ def join(store: ClassStore) -> None:
                 st.rerun()
 
 
-def teach(store: ClassStore) -> str | None:
-    """Start a class (code and key shown), or open a board with its code and key; the open board's code."""
+def teach(store: ClassStore) -> None:
+    """Start a class (code and key shown), or open a board with its code and key; the page then shows the board."""
     st.subheader("Teach a class")
     with st.container(horizontal=True, gap="large"):
         if st.button("Start a class", type="primary"):
             code, key = store.start_class()
             state.remember_teacher_key(code, key)
-            state.set_value(state.BOARD_CODE, code)
             state.show_key_once(code, key)
+            state.open_board(code)
+            st.rerun()
+        for code in state.taught_classes():
+            st.button(f"Back to the board of {display_code(code)}", key=f"back_to_{code}", on_click=state.open_board,
+                      args=(code,))  # fmt: skip
         with st.popover("Open a board on another device"):
             code_text = st.text_input("Class code", key="open_board_code", max_chars=12)
             key_text = st.text_input("Teacher key", key="open_board_key", type="password")
@@ -71,11 +75,10 @@ def teach(store: ClassStore) -> str | None:
                 else:
                     if store.is_teacher(code, key_text):
                         state.remember_teacher_key(code, key_text.strip())
-                        state.set_value(state.BOARD_CODE, code)
+                        state.open_board(code)
+                        st.rerun()
                     else:
                         st.error("Can't open: that teacher key does not open this class.")
-    code = state.value(state.BOARD_CODE)
-    return code if code and state.teacher_key(code) else None
 
 
 def show_new_key(code: str) -> None:
@@ -233,22 +236,25 @@ def main() -> None:
     if store is None:
         st.error(problem)
         return
-    open_board = state.value(state.BOARD_CODE)
-    board_is_open = bool(open_board and state.teacher_key(open_board))
-    with (
-        st.expander("Join or teach a class", expanded=not board_is_open),
-        st.container(horizontal=True, gap="large"),
-    ):
-        with st.container(width=460):
-            join(store)
-        with st.container(width=640):
-            code = teach(store)
-    if code:
-        show_new_key(code)
-        st.divider()
-        show_board(store, code, data)
-        st.divider()
-        teacher_actions(store, code)
+    code = state.value(state.BOARD_CODE)
+    if not (code and state.teacher_key(code)):
+        # Joining and teaching; once a board is open the page is the board alone, for the projector.
+        with st.container(horizontal=True, gap="large"):
+            with st.container(width=460):
+                join(store)
+            with st.container(width=640):
+                teach(store)
+        return
+    st.button(
+        "Leave the board",
+        on_click=state.open_board,
+        args=(None,),
+        help="Back to joining or starting a class. This tab keeps the key: the board opens again in one click.",
+    )
+    show_new_key(code)
+    show_board(store, code, data)
+    st.divider()
+    teacher_actions(store, code)
 
 
 main()

@@ -92,6 +92,23 @@ def test_a_teacher_starts_a_class_and_sees_the_key_once(database):
     assert f"# Class {code[:3]}-{code[3:]}" in headings
 
 
+def _labels(app) -> list[str]:
+    return [button.label for button in app.button]
+
+
+def test_an_open_board_is_the_whole_page_and_opens_again_in_one_click(database):
+    app = app_page(PAGE).run()
+    next(button for button in app.button if button.label == "Start a class").click().run()
+    code = app.session_state["board_code"]
+    assert "Start a class" not in _labels(app) and "Join" not in _labels(app)  # the projector sees the board only
+    next(button for button in app.button if button.label == "Leave the board").click().run()
+    assert not app.exception and "Start a class" in _labels(app)
+    assert f"# Class {code[:3]}-{code[3:]}" not in [block.value for block in app.markdown]
+    back = f"Back to the board of {code[:3]}-{code[3:]}"
+    next(button for button in app.button if button.label == back).click().run()
+    assert not app.exception and f"# Class {code[:3]}-{code[3:]}" in [block.value for block in app.markdown]
+
+
 def test_the_board_shows_the_class_and_its_figures(database):
     store = ClassStore(sqlite_url(database))
     code, key = store.start_class()

@@ -91,3 +91,31 @@ def test_a_session_draws_while_another_trains(app, drawings):
     assert phase["training_planned_epochs"] == [TRAINING_EPOCHS], "the epochs field should take the session's value"
     assert phase["training_errors"] == []
     _check_answers(phase, QUERIES)
+
+
+async def _students_send(app, code, drawings, *, students: int, each: int):
+    from tests.support.sessions import open_draw_page, send_to_board
+
+    async def one(seed: int):
+        session, _, canvas = await open_draw_page(app, query_string=f"class={code}")
+        sent = []
+        for number in range(each):
+            await asyncio.sleep(1.1)  # the board takes one drawing a second per student
+            sent.append(await send_to_board(session, canvas, drawings[(seed + number) % len(drawings)]))
+        await session.close()
+        return sent
+
+    return [item for items in await asyncio.gather(*(one(seed) for seed in range(students))) for item in items]
+
+
+def test_students_sending_at_once_are_each_acknowledged_and_stored_once(app, drawings):
+    from siamese.class_store import ClassStore, sqlite_url
+
+    store = ClassStore(sqlite_url(app.cache / "classes.sqlite"))
+    code, _ = store.start_class()
+    sent = run_in_own_loop(_students_send(app, code, drawings, students=3, each=2))
+
+    assert [item.message for item in sent if not item.acknowledged] == []
+    stored = store.drawings(code)
+    assert len(stored) == len(sent) == 6 and len(set(stored.students.tolist())) == 3
+    assert sorted(stored.digits.tolist()) == sorted(item.label for item in sent)

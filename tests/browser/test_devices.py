@@ -160,3 +160,33 @@ def test_a_tap_is_a_dot_not_a_digit(app_url, new_page):
     touch_strokes(page, canvas, strokes_in_pixels([[(0.5, 0.5), (0.505, 0.5)]]))
     page.get_by_text("That's just a dot").first.wait_for(timeout=30_000)
     assert_no_errors(page)
+
+
+HOVERED_TOOLBAR_OVERLAPS = """(canvas) => {
+    const root = canvas.getRootNode();  // the component draws its toolbar in its own shadow root
+    const toolbar = root.querySelector('.dc-toolbar').getBoundingClientRect();
+    const square = canvas.getBoundingClientRect();
+    return Array.from(document.querySelectorAll('[data-testid="stElementContainer"]'))
+        .filter(element => element.innerText.trim() !== '' || element.querySelector('input, button, img, svg'))
+        .map(element => [element, element.getBoundingClientRect()])
+        .filter(([element, box]) => box.bottom <= square.top + 1 && box.bottom > toolbar.top + 1
+            && box.right > toolbar.left && box.left < toolbar.right)
+        .map(([element, box]) => element.innerText.trim().slice(0, 40) || element.className);
+}"""
+
+
+def test_the_hovered_toolbar_covers_nothing_above_the_canvas(app_url, new_page):
+    """Hovered, the canvas's toolbar rises above the canvas; it once covered headings and the name field there."""
+    page = new_page(1400, 1000)
+    open_app(page, app_url)
+    for label in ("New symbols", "Draw"):
+        go_to(page, label)
+        canvases = page.locator("canvas.upper-canvas")
+        canvases.first.wait_for(timeout=120_000)
+        for number in range(canvases.count()):
+            canvas = canvases.nth(number)
+            canvas.scroll_into_view_if_needed()
+            canvas.hover()
+            page.wait_for_timeout(400)  # the toolbar slides up
+            assert canvas.evaluate(HOVERED_TOOLBAR_OVERLAPS) == [], f"canvas {number + 1} on {label}"
+    assert_no_errors(page)

@@ -126,6 +126,7 @@ class Run:
     navigation_position: str = ""  # where Streamlit's own page list shows: "HIDDEN", "SIDEBAR" or "TOP"
     page_links: list[str] = field(default_factory=list)  # the labels of the page's links, in order
     headings: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # st.success / info / warning / error texts
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     widget_ids: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)  # label -> body
@@ -184,12 +185,12 @@ class Session:
         self.closed = True
         await self.websocket.close()
 
-    async def send_rerun(self, widget_states=(), *, page_name: str = "") -> float:
+    async def send_rerun(self, widget_states=(), *, page_name: str = "", query_string: str = "") -> float:
         """Ask for a script run, as the browser does on page load (``page_name``) or a widget change."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ClientState_pb2 import ClientState
 
-        state = ClientState(query_string="", page_script_hash=self.page_script_hash, page_name=page_name)
+        state = ClientState(query_string=query_string, page_script_hash=self.page_script_hash, page_name=page_name)
         state.widget_states.widgets.extend(widget_states)
         started = time.perf_counter()
         await self.websocket.send(BackMsg(rerun_script=state).SerializeToString())
@@ -264,6 +265,8 @@ class Session:
             run.page_links.append(element.page_link.label)
         elif kind == "heading":
             run.headings.append(element.heading.body)
+        elif kind == "alert":
+            run.alerts.append(element.alert.body)
         value = getattr(element, kind) if kind else None
         widget_id = getattr(value, "id", "") if kind not in ("exception", "metric") else ""
         if widget_id:
@@ -271,8 +274,10 @@ class Session:
         if on_element is not None:
             on_element(kind, value)
 
-    async def rerun(self, widget_states=(), *, page_name: str = "", timeout: float = QUERY_TIMEOUT) -> Run:
-        started = await self.send_rerun(widget_states, page_name=page_name)
+    async def rerun(
+        self, widget_states=(), *, page_name: str = "", query_string: str = "", timeout: float = QUERY_TIMEOUT
+    ) -> Run:
+        started = await self.send_rerun(widget_states, page_name=page_name, query_string=query_string)
         return await self.read_run(started, timeout)
 
 
@@ -318,15 +323,19 @@ class Query:
     predicted: int | None = None
 
 
-async def open_page(app: App, page_name: str, timeout: float = OPEN_TIMEOUT) -> tuple[Session, Run]:
-    """Open a tab straight on a page (as at ``/<page_name>``); returns the session and its first run."""
+async def open_page(
+    app: App, page_name: str, timeout: float = OPEN_TIMEOUT, *, query_string: str = ""
+) -> tuple[Session, Run]:
+    """Open a tab straight on a page (as at ``/<page_name>?<query_string>``); returns the session and its first run."""
     session = await Session.open(app, timeout)
-    return session, await session.rerun(page_name=page_name, timeout=timeout)
+    return session, await session.rerun(page_name=page_name, query_string=query_string, timeout=timeout)
 
 
-async def open_draw_page(app: App, timeout: float = OPEN_TIMEOUT) -> tuple[Session, Run, str]:
+async def open_draw_page(
+    app: App, timeout: float = OPEN_TIMEOUT, *, query_string: str = ""
+) -> tuple[Session, Run, str]:
     """Open a tab on the Draw page (as at ``/Draw``); returns the session, its first run and the canvas id."""
-    session, first = await open_page(app, "Draw", timeout)
+    session, first = await open_page(app, "Draw", timeout, query_string=query_string)
     canvas = first.widget_id(CANVAS_KEY) if first.ok else ""
     return session, first, canvas
 
@@ -485,3 +494,25 @@ async def draw_phase(
         "training_restarts": [max(t.started_runs - 1, 0) for t in training_tabs],
         "training_errors": [error for t in training_tabs for error in t.errors],
     }
+
+
+# ---------------------------------------------------------------- sending drawings to a class board
+@dataclass
+class Sent:
+    """One drawing sent to the board: how long until the page said it was stored, and what it said."""
+
+    label: int
+    seconds: float
+    acknowledged: bool
+    message: str
+
+
+async def send_to_board(session: Session, canvas: str, drawing: Drawing, timeout: float = QUERY_TIMEOUT) -> Sent:
+    """Draw, then press the digit's button, as a student does; the clock runs from the press to the answer."""
+    answer = await session.rerun([json_widget(canvas, drawing.state_json)], timeout=timeout)
+    if not answer.ok:
+        return Sent(drawing.label, 0.0, False, answer.describe())
+    button = answer.widget_id(f"send_{drawing.label}")
+    run = await session.rerun([json_widget(canvas, drawing.state_json), click(button)], timeout=timeout)
+    said = next((text for text in run.alerts if text.startswith(("Sent to the board", "Not sent"))), run.describe())
+    return Sent(drawing.label, run.seconds, said.startswith("Sent to the board"), said)
