@@ -24,6 +24,7 @@ _CLASS_CODE = "class_code"
 _STUDENT = "student_id"
 _TEACHER_KEYS = "teacher_keys"
 _NEW_KEY = "new_class_key"
+_NOTICE = "notice"
 
 # Widget keys, page by page.
 BROWSE_DIGIT = "browse_digit"
@@ -116,6 +117,15 @@ def is_new_upload(kind: str, name: str, size: int) -> bool:
 
 def remember_upload(kind: str, name: str, size: int) -> None:
     st.session_state[f"{_UPLOAD}-{kind}"] = (name, size)
+
+
+def notice_after_rerun(message: str) -> None:
+    """A success message for the next run of the page (a rerun clears what this run showed)."""
+    st.session_state[_NOTICE] = message
+
+
+def pop_notice() -> str | None:
+    return st.session_state.pop(_NOTICE, None)
 
 
 def symbols() -> SymbolSet:

@@ -62,6 +62,9 @@ def teach(symbols: SymbolSet) -> None:
 
 def show_taught(symbols: SymbolSet) -> None:
     st.subheader("Your symbols")
+    notice = state.pop_notice()
+    if notice:
+        st.success(notice)
     if not symbols.names:
         st.info(
             f"None yet. Draw up to {MAX_SYMBOLS} symbols of your own, one to {MAX_EXAMPLES} drawings of each: "
@@ -178,8 +181,10 @@ def keep(symbols: SymbolSet) -> None:
         return
     state.use_symbols(loaded)
     state.remember_upload("symbols", upload.name, upload.size)
-    st.success(f"Loaded {len(loaded.names)} symbol{'s' if len(loaded.names) != 1 else ''} from {plain(upload.name)}.")
-    st.rerun()
+    state.notice_after_rerun(
+        f"Loaded {len(loaded.names)} symbol{'s' if len(loaded.names) != 1 else ''} from {plain(upload.name)}."
+    )
+    st.rerun()  # the symbols are listed higher up the page
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ def test_a_saved_set_loads_and_its_names_are_shown_as_typed():
     app = _upload(app, "mine.npz", symbols.to_npz())
     assert not app.exception and not app.error
     assert app.session_state["symbols"].names == ("**<b>bold</b>**", "star")
+    assert [success.value for success in app.success] == [r"Loaded 2 symbols from mine\.npz."]
     shown = " ".join(block.value for block in app.markdown)
     assert r"\*\*\<b\>bold\</b\>\*\*" in shown  # escaped: Markdown shows the characters, never bold or HTML
 
