@@ -19,7 +19,7 @@ from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PAGES = ["Data & pairs", "Train", "Evaluate", "Embeddings", "Draw"]
+PAGES = ["Data & pairs", "Train", "Evaluate", "Embeddings", "Draw", "New symbols", "Class"]
 GREEN, RED = np.array([22, 163, 74]), np.array([220, 38, 38])  # explorer_ui's SAME/DIFFERENT colours
 
 
