@@ -29,16 +29,29 @@ SAMPLE_SEED = 0
 PROJECTOR_POINTS = 2000
 
 
-def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
-    """The training digits embedded by ``model``, ready for nearest-neighbour queries."""
-    return _reference_index(model.key, model, data)
+def reference_embeddings(model: TrainedModel, data: MnistData) -> np.ndarray:
+    """``(n_train, D) float32``: the training digits embedded by ``model`` (from disk when they are there).
+
+    Needs no network when they are on disk, so a map of them shows while the network still loads.
+    """
+    return _reference_embeddings(model.key, model, data)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Embedding the training digits…")
+def _reference_embeddings(model_key: str, _model: TrainedModel, _data: MnistData) -> np.ndarray:
+    return _embeddings(_model, _data, "train")
+
+
+def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
+    """The training digits embedded by ``model``, ready for nearest-neighbour queries (needs the network)."""
+    return _reference_index(model.key, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Getting the network ready…")
 def _reference_index(model_key: str, _model: TrainedModel, _data: MnistData) -> NeighbourIndex:
     from siamese.neighbour_index import NeighbourIndex
 
-    embeddings = _embeddings(_model, _data, "train")
+    embeddings = reference_embeddings(_model, _data)
     return NeighbourIndex(_model.embedding_network, embeddings, _data.y_train, metric=_model.config.metric)
 
 
@@ -72,12 +85,16 @@ def _evaluation(model_key: str, _model: TrainedModel, _data: MnistData) -> Evalu
 
 def _embeddings(model: TrainedModel, data: MnistData, split: str) -> np.ndarray:
     """``(n, D) float32`` embeddings of ``data``'s "train" or "test" digits, from the disk cache when it has them."""
-    from siamese.models import embed
-
     images = data.x_train if split == "train" else data.x_test
-    if model.fingerprint is None:  # trained in this process: nothing on disk can be its result
+
+    def compute() -> np.ndarray:
+        from siamese.models import embed  # TensorFlow: only when the disk does not have them
+
         return embed(model.embedding_network, images)
-    return _disk_cache().array(_disk_key(model, data, split), lambda: embed(model.embedding_network, images))
+
+    if model.fingerprint is None:  # trained in this process: nothing on disk can be its result
+        return compute()
+    return _disk_cache().array(_disk_key(model, data, split), compute)
 
 
 def _on_disk(model: TrainedModel, data: MnistData, name: str, compute) -> dict:
@@ -149,20 +166,22 @@ def _map_rows(source_key: str, method: str, metric: str, dimensions: int, _rows:
     return project(_rows, method=method, metric=metric, n_components=dimensions, seed=SAMPLE_SEED).points
 
 
-def reference_map(model: TrainedModel, index: NeighbourIndex, *, method: str = "PCA") -> tuple[Projection, np.ndarray]:
+def reference_map(model: TrainedModel, data: MnistData, *, method: str = "PCA") -> tuple[Projection, np.ndarray]:
     """A PCA or UMAP map of a seeded sample of the reference embeddings and the sample's digits. Once per model."""
-    return _reference_map(model.key, method, index)
+    return _reference_map(model.key, method, model, data)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the map of the training digits…")
-def _reference_map(model_key: str, method: str, _index: NeighbourIndex) -> tuple[Projection, np.ndarray]:
+def _reference_map(
+    model_key: str, method: str, _model: TrainedModel, _data: MnistData
+) -> tuple[Projection, np.ndarray]:
     from siamese.projection import project
 
-    chosen = sample_positions(len(_index.reference_labels), MAP_SAMPLE_SIZE)
-    embeddings = _index.reference_embeddings[chosen]
+    chosen = sample_positions(len(_data.y_train), MAP_SAMPLE_SIZE)
+    embeddings = reference_embeddings(_model, _data)[chosen]
     components = min(2, embeddings.shape[1])
-    projection = project(embeddings, method=method, metric=_index.metric, n_components=components)
-    return projection, _index.reference_labels[chosen]
+    projection = project(embeddings, method=method, metric=_model.config.metric, n_components=components)
+    return projection, _data.y_train[chosen]
 
 
 def pixel_retrieval(data: MnistData, *, k: int) -> RetrievalMetrics:

@@ -76,15 +76,25 @@ def _shipped_files_problem() -> str | None:
     return check_files()
 
 
-@st.cache_resource(show_spinner="Loading the shipped model…")
+@st.cache_resource(show_spinner=False)
 def _shipped_model() -> tuple[TrainedModel | None, str]:
-    """The shipped model once per server, or ``None`` and why not."""
+    """The shipped model once per server, or ``None`` and why not.
+
+    Its network stays in its file until a page needs it or calls ``get_network_ready``: reading it
+    imports TensorFlow (seconds), and a page can show its canvas, map or cached figures without it.
+    """
     from siamese.shipped_model import load_shipped_model
 
     try:
-        return load_shipped_model(), ""
+        return load_shipped_model(lazy=True), ""
     except ValueError as error:
         return None, str(error)
+
+
+def get_network_ready(model: TrainedModel) -> None:
+    """Call at the end of a page: reads a network still in its file in the background, while the
+    visitor looks at the page, so that their first drawing or click seldom waits for it."""
+    model.start_loading()
 
 
 def default_model(data: MnistData) -> TrainedModel:

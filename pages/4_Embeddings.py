@@ -192,7 +192,7 @@ def show_export(model: TrainedModel, evaluation: Evaluation, data: MnistData) ->
     st.header("Explore in 3-D with the Embedding Projector")
     st.download_button(
         f"Download the first {projector_point_count(data):,} test embeddings (.zip)",
-        data=projector_bytes(model, evaluation, data),
+        data=partial(projector_bytes, model, evaluation, data),  # packed on the click, not every view
         file_name="siamese-embeddings-projector.zip",
         mime="application/zip",
         icon="⬇️",

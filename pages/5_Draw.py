@@ -2,13 +2,18 @@
 
 Two modes: "Find neighbours" (one canvas → preprocessing steps, k-NN vote, the nearest training
 digits and the digit's place on a PCA map) and "Compare two digits" (two canvases → the distance
-between their embeddings against the model's threshold).
+between their embeddings against the model's threshold). The canvas and the map of the training
+digits need no network, so after a restart they show while the network still loads.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import reference_index, reference_map
+from explorer_ui.caches import reference_embeddings, reference_index, reference_map
 from explorer_ui.canvas import (
     CANVAS_SIZE,
     DEFAULT_PEN_WIDTH,
@@ -18,7 +23,7 @@ from explorer_ui.canvas import (
     drawing_canvas,
     explain_status,
 )
-from explorer_ui.default_model import active_model
+from explorer_ui.default_model import active_model, get_network_ready
 from explorer_ui.evaluation_charts import distance_gauge
 from explorer_ui.formatting import format_distance
 from explorer_ui.maps import as_xy
@@ -30,8 +35,10 @@ from siamese.conventions import predict_same
 from siamese.distances import paired_distances
 from siamese.drawing import DrawingSteps
 from siamese.mnist import MnistData
-from siamese.neighbour_index import NeighbourIndex, QueryResult
 from siamese.trained_model import TrainedModel
+
+if TYPE_CHECKING:  # TensorFlow waits until a drawing needs the network
+    from siamese.neighbour_index import QueryResult
 
 THUMBNAIL_SIZE = 112
 STEP_WIDTH = 132  # each preprocessing picture with its caption
@@ -111,7 +118,7 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
         st.success(f"Sent to the board as a {chosen}.")
 
 
-def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | None) -> None:
+def show_map(model: TrainedModel, data: MnistData, result: QueryResult | None) -> None:
     method = st.radio(
         "Map",
         MAP_METHODS,
@@ -120,7 +127,7 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
         help="PCA is instant. UMAP keeps neighbours together and still places your digit; the first UMAP map of a "
         "model takes seconds (up to half a minute more the first time on a server, to compile it), then it is kept.",
     )
-    projection, labels = reference_map(model, index, method=method)
+    projection, labels = reference_map(model, data, method=method)
     held_out = model.config.held_out_digits
     if result is None:
         figure = map_figure(as_xy(projection.points), labels, held_out=held_out, method=method)
@@ -129,7 +136,7 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
         figure = map_figure(
             as_xy(projection.points),
             labels,
-            neighbours=as_xy(projection.transform(index.reference_embeddings[result.indices])),
+            neighbours=as_xy(projection.transform(reference_embeddings(model, data)[result.indices])),
             query=as_xy(projection.transform(result.embedding)),
             query_digit=result.predicted,
             held_out=held_out,
@@ -139,12 +146,12 @@ def show_map(model: TrainedModel, index: NeighbourIndex, result: QueryResult | N
     st.plotly_chart(figure, key="draw_map")
     st.caption(
         "Each dot is a training digit placed by its embedding (flattened from "
-        f"{index.reference_embeddings.shape[1]} numbers to 2 with {method}); {where}. Flattening squashes "
+        f"{model.embedding_dim} numbers to 2 with {method}); {where}. Flattening squashes "
         "distances, so neighbours can look further apart here than they are to the network."
     )
 
 
-def find_neighbours(model: TrainedModel, index: NeighbourIndex, data: MnistData, *, stroke_width: int) -> None:
+def find_neighbours(model: TrainedModel, data: MnistData, *, stroke_width: int) -> None:
     result = None
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
@@ -156,15 +163,15 @@ def find_neighbours(model: TrainedModel, index: NeighbourIndex, data: MnistData,
             if steps is None or not steps.ok:
                 explain_status(steps)
             else:
-                result = index.query(steps.centred, k=k)
+                result = reference_index(model, data).query(steps.centred, k=k)
                 show_steps(steps)
                 show_prediction(result, data, metric=model.config.metric)
                 if state.class_code():
                     send_to_board(state.class_code(), steps)
-    show_map(model, index, result)
+    show_map(model, data, result)
 
 
-def compare_two(model: TrainedModel, index: NeighbourIndex, *, stroke_width: int) -> None:
+def compare_two(model: TrainedModel, data: MnistData, *, stroke_width: int) -> None:
     st.write("Draw one digit on each canvas. The network says *same digit* when their points are close enough.")
     embeddings = []
     with st.container(horizontal=True, gap="large"):
@@ -174,6 +181,7 @@ def compare_two(model: TrainedModel, index: NeighbourIndex, *, stroke_width: int
                 drawn = drawing_canvas(name, stroke_width=stroke_width)
                 clear_button(name)
                 if drawn is not None and drawn.ok:
+                    index = reference_index(model, data)
                     embedding = index.embed(drawn.centred)
                     predicted = index.neighbours_of(embedding).predicted
                     with st.container(horizontal=True, vertical_alignment="center"):
@@ -225,7 +233,6 @@ def main() -> None:
         "training digits whose points lie closest."
     )
     model = active_model(data)
-    index = reference_index(model, data)
     with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
         mode = st.radio("Mode", MODES, horizontal=True, key=state.DRAW_MODE, width="content")
         stroke_width = st.slider(
@@ -240,9 +247,10 @@ def main() -> None:
     if not canvas_available():
         st.warning("The drawing canvas (streamlit-drawable-canvas) isn't available, so this page can't show it.")
     elif mode == MODES[0]:
-        find_neighbours(model, index, data, stroke_width=stroke_width)
+        find_neighbours(model, data, stroke_width=stroke_width)
     else:
-        compare_two(model, index, stroke_width=stroke_width)
+        compare_two(model, data, stroke_width=stroke_width)
+    get_network_ready(model)
 
 
 main()

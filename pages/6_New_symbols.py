@@ -3,6 +3,7 @@
 The network was only ever trained on digits. Its embedding of a new drawing is compared with the
 embeddings of the student's own examples (and of the training digits): the nearest example names
 it, or nothing does when even the nearest is farther than the model's same/different threshold.
+Until something is drawn the page needs no network, so after a restart it shows while that loads.
 """
 
 import streamlit as st
@@ -11,15 +12,13 @@ from explorer_ui import state
 from explorer_ui.caches import reference_index, reference_map
 from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, clear_button, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
-from explorer_ui.default_model import active_model
+from explorer_ui.default_model import active_model, get_network_ready
 from explorer_ui.formatting import format_distance, plain
 from explorer_ui.maps import as_xy, symbol_traces
 from explorer_ui.maps import reference_map as map_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, SAME_COLOUR, digit_grid, digit_picture
 from siamese.mnist import MnistData
-from siamese.models import embed
-from siamese.neighbour_index import NeighbourIndex
 from siamese.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet, identify
 from siamese.trained_model import TrainedModel
 
@@ -89,7 +88,14 @@ def forget(name: str) -> None:
     state.use_symbols(state.symbols().without(name))
 
 
-def ask(model: TrainedModel, index: NeighbourIndex, symbols: SymbolSet, data: MnistData) -> None:
+def embed_symbols(model: TrainedModel, symbols: SymbolSet):
+    """``(n, D) float32``: the embeddings of every example drawing."""
+    from siamese.models import embed  # TensorFlow: only once there are drawings
+
+    return embed(model.embedding_network, symbols.images)
+
+
+def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
     """A canvas for a query, the answer, the nearest examples and where it all lands on a map."""
     st.subheader("2 · Draw one again: which is it?")
     answer = None
@@ -101,11 +107,11 @@ def ask(model: TrainedModel, index: NeighbourIndex, symbols: SymbolSet, data: Mn
             if steps is None or not steps.ok:
                 explain_canvas(steps, hint=ASK_HINT)
             else:
+                index = reference_index(model, data)
                 query = index.embed(steps.centred)
-                symbol_embeddings = embed(model.embedding_network, symbols.images)
-                answer = identify(query, symbols, symbol_embeddings, index, threshold=model.threshold)
+                answer = identify(query, symbols, embed_symbols(model, symbols), index, threshold=model.threshold)
                 show_answer(answer, symbols, data)
-    show_map(model, index, symbols, query=None if answer is None else query)
+    show_map(model, data, symbols, query=None if answer is None else query)
 
 
 def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
@@ -139,12 +145,12 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
             )
 
 
-def show_map(model: TrainedModel, index: NeighbourIndex, symbols: SymbolSet, *, query) -> None:
+def show_map(model: TrainedModel, data: MnistData, symbols: SymbolSet, *, query) -> None:
     method = st.radio("Map", MAP_METHODS, horizontal=True, key=state.SYMBOL_MAP_METHOD)
-    projection, labels = reference_map(model, index, method=method)
+    projection, labels = reference_map(model, data, method=method)
     extra = ()
     if len(symbols):
-        placed = as_xy(projection.transform(embed(model.embedding_network, symbols.images)))
+        placed = as_xy(projection.transform(embed_symbols(model, symbols)))
         extra = symbol_traces(placed, symbols.labels, symbols.names)
     figure = map_figure(
         as_xy(projection.points),
@@ -198,7 +204,6 @@ def main() -> None:
         st.warning("The drawing canvas (streamlit-drawable-canvas) isn't available, so this page can't show it.")
         return
     model = active_model(data)
-    index = reference_index(model, data)
     symbols = state.symbols()
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
@@ -206,9 +211,10 @@ def main() -> None:
         with st.container(width=PANEL_WIDTH):
             show_taught(symbols)
     st.divider()
-    ask(model, index, symbols, data)
+    ask(model, symbols, data)
     st.divider()
     keep(symbols)
+    get_network_ready(model)
 
 
 main()

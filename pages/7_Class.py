@@ -20,6 +20,7 @@ from siamese.class_codes import display_code, normalise_code
 from siamese.class_store import ClassRuleError, ClassStore, ClassStoreError
 from siamese.conventions import NUM_CLASSES
 from siamese.mnist import MnistData
+from siamese.trained_model import TrainedModel
 
 MISREAD_SHOWN = 24
 
@@ -128,15 +129,15 @@ def show_board(store: ClassStore, code: str, data: MnistData) -> None:
         return
     with st.container(horizontal=True, gap="large"):
         with st.container(width=720):
-            show_map(model, index, current)
+            show_map(model, data, current)
         with st.container(width=520):
             show_accuracy(current)
     show_misread(current, code)
     show_references(current)
 
 
-def show_map(model, index, current: Board) -> None:
-    projection, labels = reference_map(model, index)
+def show_map(model: TrainedModel, data: MnistData, current: Board) -> None:
+    projection, labels = reference_map(model, data)
     placed = as_xy(projection.transform(current.embeddings))
     report, digits = current.report, current.drawings.digits
     traces = []

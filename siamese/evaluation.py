@@ -14,7 +14,6 @@ import numpy as np
 from siamese.conventions import SAME, predict_same
 from siamese.distances import paired_distances
 from siamese.mnist import MnistData
-from siamese.models import embed
 from siamese.pair_metrics import (
     DistanceHistograms,
     PairErrorTable,
@@ -148,6 +147,8 @@ def evaluate_model(
     embedding_network, data: MnistData, *, threshold: float, metric: str, k: int = 5, seed: int = 0
 ) -> Evaluation:
     """Embed the train and test digits and compute every figure of ``Evaluation``."""
+    from siamese.models import embed  # here, so that evaluating saved embeddings needs no TensorFlow
+
     test_embeddings = embed(embedding_network, data.x_test)
     train_embeddings = embed(embedding_network, data.x_train)
     return evaluate_embeddings(

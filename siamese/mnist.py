@@ -199,7 +199,9 @@ def _checked_split(images: np.ndarray, labels: np.ndarray, name: str) -> tuple[n
 
 def _to_unit_float(images: np.ndarray, name: str) -> np.ndarray:
     if images.dtype == np.uint8:
-        return images.astype(np.float32) / 255.0
+        scaled = images.astype(np.float32)
+        scaled /= np.float32(255.0)  # in place: one (n, 28, 28) float32 copy, not two
+        return scaled
     if not np.issubdtype(images.dtype, np.floating):
         raise ValueError(f"x_{name} must be uint8 0–255 or float in [0, 1], got dtype {images.dtype}")
     if images.size and (not np.isfinite(images).all() or images.min() < 0.0 or images.max() > 1.0):

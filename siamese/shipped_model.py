@@ -47,8 +47,10 @@ def shipped_folder() -> Path:
     return Path(str(importlib.resources.files("siamese") / "shipped_model"))
 
 
-def load_shipped_model(folder: str | Path | None = None) -> TrainedModel:
+def load_shipped_model(folder: str | Path | None = None, *, lazy: bool = False) -> TrainedModel:
     """The shipped model, after checking every file against ``SHA256SUMS``.
+
+    ``lazy`` leaves the network in its (checked) file until first used: no TensorFlow until then.
 
     Raises
     ------
@@ -62,7 +64,7 @@ def load_shipped_model(folder: str | Path | None = None) -> TrainedModel:
     problem = check_files(folder)
     if problem:
         raise ValueError(problem)
-    return load_model(folder, name=NAME, origin=ModelOrigin.SHIPPED)
+    return load_model(folder, name=NAME, origin=ModelOrigin.SHIPPED, lazy=lazy)
 
 
 def check_files(folder: str | Path | None = None) -> str | None:

@@ -7,6 +7,8 @@ previous model loadable. Loading uses Keras' ``safe_mode=True``, which refuses L
 other arbitrary code. Every problem with a file is a ``ValueError`` whose message a user can read.
 """
 
+from __future__ import annotations
+
 import hashlib
 import io
 import json
@@ -15,14 +17,17 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-
-import keras
+from typing import TYPE_CHECKING
 
 from siamese.config import TrainingConfig
 from siamese.conventions import CONFIG_FILE, HISTORY_FILE, IMAGE_SHAPE, METRICS_FILE, MODEL_FILE, MODEL_FILES
 from siamese.mnist import MnistData
+from siamese.network_file import NetworkFile
 from siamese.trained_model import ModelOrigin, TrainedModel
-from siamese.training import TrainingHistory, choose_threshold
+from siamese.training_history import TrainingHistory
+
+if TYPE_CHECKING:  # TensorFlow loads when a network is read, not when a folder's settings are
+    import keras
 
 _BACKUP_SUFFIX = ".previous"
 
@@ -44,8 +49,14 @@ def save_model(model: TrainedModel, folder: str | Path) -> Path:
     return folder
 
 
-def load_model(folder: str | Path, *, name: str | None = None, origin: ModelOrigin = ModelOrigin.SAVED) -> TrainedModel:
+def load_model(
+    folder: str | Path, *, name: str | None = None, origin: ModelOrigin = ModelOrigin.SAVED, lazy: bool = False
+) -> TrainedModel:
     """Load a model folder written by ``save_model``.
+
+    ``lazy`` leaves the network in its file until first used (a ``NetworkFile``): no TensorFlow
+    until then, and the file's own problems surface only then. For files already checked, such as
+    the shipped model's.
 
     Raises
     ------
@@ -57,7 +68,8 @@ def load_model(folder: str | Path, *, name: str | None = None, origin: ModelOrig
     if not folder.is_dir():
         raise ValueError(f"model folder {folder} does not exist")
     config = TrainingConfig.load(folder / CONFIG_FILE)
-    network = load_embedding_network(folder / MODEL_FILE, embedding_dim=config.embedding_dim)
+    network_file = NetworkFile(folder / MODEL_FILE, embedding_dim=config.embedding_dim)
+    network = network_file if lazy else network_file.load()
     try:
         history = TrainingHistory.from_dict(_read_json(folder / HISTORY_FILE, default={}))
     except (TypeError, AttributeError, KeyError) as error:  # JSON of the wrong shape, e.g. edited by hand
@@ -70,7 +82,7 @@ def load_model(folder: str | Path, *, name: str | None = None, origin: ModelOrig
         raise ValueError(f"{folder / METRICS_FILE} holds a threshold that is not a number: {threshold!r}")
     return TrainedModel(
         name=name or folder.name,
-        embedding_network=network,
+        network=network,
         config=config,
         threshold=float(threshold),
         history=history,
@@ -132,11 +144,13 @@ def load_upload(payload: bytes, file_name: str, *, data: MnistData) -> TrainedMo
             network = load_embedding_network(copy)
         except ValueError as error:
             raise ValueError(str(error).replace(copy.name, file_name)) from error
+    from siamese.training import choose_threshold
+
     config = TrainingConfig(embedding_dim=int(network.output_shape[-1]), normalize_embeddings=False)
     threshold, accuracy = choose_threshold(network, data, config)
     return TrainedModel(
         name=name,
-        embedding_network=network,
+        network=network,
         config=config,
         threshold=threshold,
         metrics={"validation_pair_accuracy": accuracy, "data": data.description},
@@ -146,6 +160,8 @@ def load_upload(payload: bytes, file_name: str, *, data: MnistData) -> TrainedMo
 
 def load_embedding_network(path: str | Path, *, embedding_dim: int | None = None) -> keras.Model:
     """Load an ``embedding.keras`` with ``safe_mode=True`` and check its input and output shapes."""
+    import keras
+
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} does not exist")
@@ -161,6 +177,8 @@ def load_embedding_network(path: str | Path, *, embedding_dim: int | None = None
 
 def check_embedding_network(network, *, embedding_dim: int | None = None) -> None:
     """Raise ``ValueError`` unless ``network`` maps ``(n, 28, 28)`` to ``(n, D)``."""
+    import keras
+
     if not isinstance(network, keras.Model):
         raise ValueError("the file does not hold a Keras model")
     input_shape = tuple(network.input_shape) if not isinstance(network.input_shape, list) else None

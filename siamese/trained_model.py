@@ -2,16 +2,25 @@
 
 ``TrainedModel.from_result`` makes one from a finished ``train``; ``storage.load_model`` and
 ``storage.load_upload`` make one from files. Pages, the CLI and caches all take this one type.
+Importing this module imports no TensorFlow: a model loaded lazily has its network still in its
+file (``NetworkFile``) until ``embedding_network`` is first asked for.
 """
+
+from __future__ import annotations
 
 import enum
 import uuid
 from dataclasses import dataclass, field
-
-import keras
+from typing import TYPE_CHECKING
 
 from siamese.config import TrainingConfig
-from siamese.training import TrainingHistory, TrainingResult
+from siamese.network_file import NetworkFile
+from siamese.training_history import TrainingHistory
+
+if TYPE_CHECKING:
+    import keras
+
+    from siamese.training import TrainingResult
 
 
 class ModelOrigin(enum.StrEnum):
@@ -32,10 +41,11 @@ class TrainedModel:
     pairs; ``metrics`` are the figures saved beside it as ``metrics.json``; ``key`` is unique per
     model, for caches in memory. ``fingerprint`` (the SHA-256 of its saved network) names a model
     that was loaded from a file, for caches on disk; a model trained in this process has none.
+    ``network`` is the Keras network, or the ``NetworkFile`` it is read from when first used.
     """
 
     name: str
-    embedding_network: keras.Model
+    network: keras.Model | NetworkFile
     config: TrainingConfig
     threshold: float
     history: TrainingHistory = field(default_factory=TrainingHistory)
@@ -49,7 +59,7 @@ class TrainedModel:
         """The model a training run produced (possibly stopped early)."""
         return cls(
             name=name,
-            embedding_network=result.embedding_network,
+            network=result.embedding_network,
             config=result.config,
             threshold=result.threshold,
             history=result.history,
@@ -58,5 +68,22 @@ class TrainedModel:
         )
 
     @property
+    def embedding_network(self) -> keras.Model:
+        """The network ``(n, 28, 28) -> (n, D)``; read from its file now (waiting seconds) if it wasn't yet."""
+        if isinstance(self.network, NetworkFile):
+            return self.network.load()
+        return self.network
+
+    @property
+    def network_ready(self) -> bool:
+        """Whether ``embedding_network`` answers at once."""
+        return not isinstance(self.network, NetworkFile) or self.network.loaded
+
+    def start_loading(self) -> None:
+        """Begin reading a network still in its file in the background, so it is ready when first needed."""
+        if not self.network_ready:
+            self.network.start_loading()
+
+    @property
     def embedding_dim(self) -> int:
-        return int(self.embedding_network.output_shape[-1])
+        return self.config.embedding_dim

@@ -1,6 +1,9 @@
 """Which model a session without its own gets: the shipped one on MNIST, a trained default otherwise."""
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 import streamlit
@@ -8,7 +11,7 @@ import streamlit
 import siamese.shipped_model
 import siamese.training
 from explorer_ui import data_source, default_model
-from tests.conftest import app_page
+from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +59,37 @@ def test_a_damaged_shipped_model_is_said_and_a_default_model_is_trained(fresh_se
     ]
     assert "**Model:** the default model, trained on this server's data" in _captions(app)
     assert "Test pair accuracy" in [metric.label for metric in app.metric]
+
+
+RESTARTED_SERVER = """
+import sys
+
+from siamese.trained_model import TrainedModel
+from tests.conftest import REPOSITORY, app_page
+
+asked = []
+TrainedModel.start_loading = lambda model: asked.append(model.name)  # record the request, read nothing
+shown_by = {"pages/3_Evaluate.py": "metric", "pages/4_Embeddings.py": "table", "pages/5_Draw.py": "plotly_chart"}
+for page, shown in shown_by.items():
+    app = app_page(page).run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert app.get(shown), page + " showed nothing"
+    assert "tensorflow" not in sys.modules, page + " imported TensorFlow"
+print("asked for the network:", asked)
+"""
+
+
+def test_after_a_restart_the_pages_show_saved_results_before_tensorflow_loads(fresh_server):
+    """A restarted server's first visitors see Evaluate, Embeddings and Draw at once: the results are on
+    disk, and the network (seconds of TensorFlow import) is read only after Draw has shown."""
+    app_page("pages/3_Evaluate.py").run()  # the server before the restart: puts the results on disk
+    restarted = subprocess.run(
+        [sys.executable, "-c", RESTARTED_SERVER],
+        cwd=REPOSITORY,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert restarted.returncode == 0, restarted.stderr[-3000:]
+    assert "asked for the network: ['the shipped model']" in restarted.stdout

@@ -194,7 +194,7 @@ def upload_files(tmp_path_factory) -> dict[str, bytes]:
     wide_images = keras.Input(shape=(32, 32))
     wide = keras.Model(wide_images, keras.layers.Dense(8)(keras.layers.Flatten()(wide_images)))
 
-    good = TrainedModel(name="good", embedding_network=eight, config=TrainingConfig(embedding_dim=8), threshold=0.5)
+    good = TrainedModel(name="good", network=eight, config=TrainingConfig(embedding_dim=8), threshold=0.5)
     hand_edited = json.loads(_config_json(embedding_dim=8))
     hand_edited["validation_fraction"] = "0.1"  # a number typed in quotes
     return {
@@ -226,7 +226,7 @@ def session_model():
     config = TrainingConfig(embedding_dim=8)
     return TrainedModel(
         name="run 1 · mlp · contrastive (this session)",
-        embedding_network=build_embedding_network(config),
+        network=build_embedding_network(config),
         config=config,
         threshold=0.5,
     )

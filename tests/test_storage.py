@@ -41,7 +41,7 @@ def test_a_saved_model_reloads_with_identical_embeddings(trained, small_data, tm
 
 def _save_empty_model(folder, embedding_dim):
     config = TrainingConfig(embedding_dim=embedding_dim)
-    model = TrainedModel(name="empty", embedding_network=build_embedding_network(config), config=config, threshold=0.5)
+    model = TrainedModel(name="empty", network=build_embedding_network(config), config=config, threshold=0.5)
     return save_model(model, folder)
 
 
@@ -145,3 +145,23 @@ def test_a_bad_upload_names_the_students_file_not_a_temporary_copy(small_data):
         load_upload(b"hello", "model.zip", data=small_data)
     with pytest.raises(ValueError, match="neither a .zip"):
         load_upload(b"hello", "notes.txt", data=small_data)
+
+
+def test_a_lazily_loaded_model_reads_its_network_only_when_used(trained, small_data, tmp_path):
+    folder = save_model(trained, tmp_path / "model")
+    eager, lazy = load_model(folder), load_model(folder, lazy=True)
+    assert not lazy.network_ready and eager.network_ready
+    assert lazy.fingerprint == eager.fingerprint and lazy.embedding_dim == eager.embedding_dim == 16
+    assert lazy.threshold == eager.threshold and lazy.config == eager.config
+    assert np.array_equal(
+        embed(lazy.embedding_network, small_data.x_test), embed(eager.embedding_network, small_data.x_test)
+    )
+    assert lazy.network_ready
+
+
+def test_a_lazily_loaded_model_with_a_damaged_network_says_so_when_used(trained, tmp_path):
+    folder = save_model(trained, tmp_path / "model")
+    (folder / "embedding.keras").write_bytes(b"damaged")
+    model = load_model(folder, lazy=True)  # its settings are fine: the damage shows on first use
+    with pytest.raises(ValueError, match="embedding.keras is not a Keras model file"):
+        embed(model.embedding_network, np.zeros((1, 28, 28), np.float32))

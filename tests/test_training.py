@@ -118,7 +118,7 @@ def test_best_weights_are_restored(small_data):
 
 
 def test_history_roundtrips_through_a_dict(small_data):
-    from siamese.training import TrainingHistory
+    from siamese.training_history import TrainingHistory
 
     result = train(TrainingConfig(epochs=1, batch_size=128), small_data)
     again = TrainingHistory.from_dict(result.history.to_dict())

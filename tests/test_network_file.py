@@ -1,0 +1,70 @@
+"""A network left in its file: read on first use, once, by whichever thread asks first."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from siamese.config import TrainingConfig
+from siamese.models import build_embedding_network, embed
+from siamese.network_file import NetworkFile
+
+
+@pytest.fixture(scope="module")
+def saved_network(tmp_path_factory):
+    network = build_embedding_network(TrainingConfig(embedding_dim=8))
+    path = tmp_path_factory.mktemp("network") / "embedding.keras"
+    network.save(path)
+    return network, path
+
+
+def test_nothing_is_read_until_the_network_is_asked_for(saved_network):
+    _, path = saved_network
+    assert not NetworkFile(path, embedding_dim=8).loaded
+
+
+def test_the_read_network_embeds_like_the_saved_one(saved_network, embedded_data):
+    network, path = saved_network
+    network_file = NetworkFile(path, embedding_dim=8)
+    images = embedded_data.x_test[:16]
+    assert np.array_equal(embed(network_file.load(), images), embed(network, images))
+    assert network_file.loaded
+    assert network_file.load() is network_file.load()
+
+
+def test_threads_asking_at_once_get_one_network(saved_network):
+    _, path = saved_network
+    network_file = NetworkFile(path, embedding_dim=8)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(network_file.load())) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 6 and all(answer is answers[0] for answer in answers)
+
+
+def test_loading_in_the_background_starts_one_reader(saved_network):
+    _, path = saved_network
+    network_file = NetworkFile(path, embedding_dim=8)
+    reader = network_file.start_loading()
+    assert network_file.start_loading() is reader
+    reader.join(timeout=120)
+    assert network_file.loaded
+
+
+def test_a_bad_file_is_a_value_error_for_each_caller_not_for_the_background_reader(tmp_path):
+    path = tmp_path / "embedding.keras"
+    path.write_bytes(b"not a zip")
+    network_file = NetworkFile(path, embedding_dim=8)
+    network_file.start_loading().join(timeout=60)  # the reader's failure is not raised in its thread
+    assert not network_file.loaded
+    for _ in range(2):
+        with pytest.raises(ValueError, match="embedding.keras is not a Keras model file"):
+            network_file.load()
+
+
+def test_a_network_of_another_width_than_its_config_is_refused(saved_network):
+    _, path = saved_network
+    with pytest.raises(ValueError, match="outputs 8 numbers per image, the config says 16"):
+        NetworkFile(path, embedding_dim=16).load()
