@@ -88,8 +88,13 @@ def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> Non
     )
 
 
+@st.fragment
 def send_to_board(code: str, steps: DrawingSteps) -> None:
-    """Ten buttons: send this drawing to the class board as the digit meant; said only once it is stored."""
+    """Ten buttons: send this drawing to the class board as the digit meant; said only once it is stored.
+
+    A fragment: pressing a digit reruns these buttons alone, not the search, pictures and map above,
+    which halves what a class sending drawings costs the server.
+    """
     from explorer_ui.class_board import class_store
     from siamese.class_store import ClassRuleError, ClassStoreError
 

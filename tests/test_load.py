@@ -116,6 +116,7 @@ def test_students_sending_at_once_are_each_acknowledged_and_stored_once(app, dra
     sent = run_in_own_loop(_students_send(app, code, drawings, students=3, each=2))
 
     assert [item.message for item in sent if not item.acknowledged] == []
+    assert not any(item.reran_search for item in sent)  # a digit's press reruns the send buttons alone
     stored = store.drawings(code)
     assert len(stored) == len(sent) == 6 and len(set(stored.students.tolist())) == 3
     assert sorted(stored.digits.tolist()) == sorted(item.label for item in sent)

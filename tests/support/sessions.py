@@ -33,6 +33,7 @@ TRAINING_RESTARTS = 5  # should a training finish early anyway, it is started ag
 CANVAS_SIZE = 280  # the drawing square (explorer_ui.canvas)
 TOOLBAR_BAND = 36  # the canvas's band above the square, where its toolbar sits
 CANVAS_KEY = "draw_canvas-0"  # canvas_key("draw_canvas") before any Clear
+FINISHED = ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")  # a whole run, or one st.fragment's
 PREDICTION_LABEL = "The network says"  # the metric that shows the prediction
 DIGITS_IN_POOL = 50
 STROKE_WIDTH = 24  # the page's default pen width
@@ -129,13 +130,14 @@ class Run:
     alerts: list[str] = field(default_factory=list)  # st.success / info / warning / error texts
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     widget_ids: list[str] = field(default_factory=list)
+    fragments: dict[str, str] = field(default_factory=dict)  # widget id -> the st.fragment it is in
     metrics: dict[str, str] = field(default_factory=dict)  # label -> body
     image_urls: list[str] = field(default_factory=list)  # media paths, fetched by the browser after they arrive
     elements: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.status == "FINISHED_SUCCESSFULLY" and not self.exceptions
+        return self.status in FINISHED and not self.exceptions
 
     @property
     def prediction(self) -> int | None:
@@ -185,12 +187,20 @@ class Session:
         self.closed = True
         await self.websocket.close()
 
-    async def send_rerun(self, widget_states=(), *, page_name: str = "", query_string: str = "") -> float:
-        """Ask for a script run, as the browser does on page load (``page_name``) or a widget change."""
+    async def send_rerun(
+        self, widget_states=(), *, page_name: str = "", query_string: str = "", fragment_id: str = ""
+    ) -> float:
+        """Ask for a script run, as the browser does on page load (``page_name``) or a widget change
+        (``fragment_id``: the widget's ``st.fragment``, which then reruns alone)."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ClientState_pb2 import ClientState
 
-        state = ClientState(query_string=query_string, page_script_hash=self.page_script_hash, page_name=page_name)
+        state = ClientState(
+            query_string=query_string,
+            page_script_hash=self.page_script_hash,
+            page_name=page_name,
+            fragment_id=fragment_id,
+        )
         state.widget_states.widgets.extend(widget_states)
         started = time.perf_counter()
         await self.websocket.send(BackMsg(rerun_script=state).SerializeToString())
@@ -221,7 +231,7 @@ class Session:
             message.ParseFromString(payload)
             kind = message.WhichOneof("type")
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                self._read_element(message.delta.new_element, run, on_element)
+                self._read_element(message.delta.new_element, run, on_element, message.delta.fragment_id)
             elif kind == "navigation":
                 run.pages = {page.url_pathname: page.page_name for page in message.navigation.app_pages}
                 run.navigation_position = type(message.navigation).Position.Name(message.navigation.position)
@@ -232,7 +242,7 @@ class Session:
                     continue  # st.rerun(): the next run follows by itself
                 run.status = status
                 break
-        if run.status == "FINISHED_SUCCESSFULLY":
+        if run.status in FINISHED:
             await self._fetch_new_images(run)
         run.seconds = time.perf_counter() - started
         if run.page_script_hash:
@@ -250,7 +260,7 @@ class Session:
                 run.exceptions.append(f"image {url}: {answer!r}")
 
     @staticmethod
-    def _read_element(element, run: Run, on_element) -> None:
+    def _read_element(element, run: Run, on_element, fragment_id: str) -> None:
         run.elements += 1
         kind = element.WhichOneof("type")
         if kind == "exception":
@@ -271,13 +281,23 @@ class Session:
         widget_id = getattr(value, "id", "") if kind not in ("exception", "metric") else ""
         if widget_id:
             run.widget_ids.append(widget_id)
+            if fragment_id:
+                run.fragments[widget_id] = fragment_id
         if on_element is not None:
             on_element(kind, value)
 
     async def rerun(
-        self, widget_states=(), *, page_name: str = "", query_string: str = "", timeout: float = QUERY_TIMEOUT
+        self,
+        widget_states=(),
+        *,
+        page_name: str = "",
+        query_string: str = "",
+        fragment_id: str = "",
+        timeout: float = QUERY_TIMEOUT,
     ) -> Run:
-        started = await self.send_rerun(widget_states, page_name=page_name, query_string=query_string)
+        started = await self.send_rerun(
+            widget_states, page_name=page_name, query_string=query_string, fragment_id=fragment_id
+        )
         return await self.read_run(started, timeout)
 
 
@@ -505,6 +525,7 @@ class Sent:
     seconds: float
     acknowledged: bool
     message: str
+    reran_search: bool = False  # the press reran the whole page (search, pictures, map), not its buttons alone
 
 
 async def send_to_board(session: Session, canvas: str, drawing: Drawing, timeout: float = QUERY_TIMEOUT) -> Sent:
@@ -513,6 +534,7 @@ async def send_to_board(session: Session, canvas: str, drawing: Drawing, timeout
     if not answer.ok:
         return Sent(drawing.label, 0.0, False, answer.describe())
     button = answer.widget_id(f"send_{drawing.label}")
-    run = await session.rerun([json_widget(canvas, drawing.state_json), click(button)], timeout=timeout)
+    pressed = [json_widget(canvas, drawing.state_json), click(button)]
+    run = await session.rerun(pressed, fragment_id=answer.fragments.get(button, ""), timeout=timeout)
     said = next((text for text in run.alerts if text.startswith(("Sent to the board", "Not sent"))), run.describe())
-    return Sent(drawing.label, run.seconds, said.startswith("Sent to the board"), said)
+    return Sent(drawing.label, run.seconds, said.startswith("Sent to the board"), said, PREDICTION_LABEL in run.metrics)
