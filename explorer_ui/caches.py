@@ -47,7 +47,7 @@ def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
     return _reference_index(model.key, model, data)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Getting the network ready…")
+@st.cache_resource(max_entries=16, show_spinner="Getting the network ready (a few seconds, once after the app starts)…")
 def _reference_index(model_key: str, _model: TrainedModel, _data: MnistData) -> NeighbourIndex:
     from siamese.neighbour_index import NeighbourIndex
 
