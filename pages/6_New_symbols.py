@@ -6,6 +6,7 @@ it, or nothing does when even the nearest is farther than the model's same/diffe
 Until something is drawn the page needs no network, so after a restart it shows while that loads.
 """
 
+import numpy as np
 import streamlit as st
 
 from explorer_ui import state
@@ -90,6 +91,8 @@ def forget(name: str) -> None:
 
 def embed_symbols(model: TrainedModel, symbols: SymbolSet):
     """``(n, D) float32``: the embeddings of every example drawing."""
+    if not len(symbols):  # nothing taught yet: no network needed
+        return np.zeros((0, model.embedding_dim), dtype=np.float32)
     from siamese.models import embed  # TensorFlow: only once there are drawings
 
     return embed(model.embedding_network, symbols.images)
@@ -99,6 +102,7 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
     """A canvas for a query, the answer, the nearest examples and where it all lands on a map."""
     st.subheader("2 · Draw one again: which is it?")
     answer = None
+    examples = embed_symbols(model, symbols)  # once a run: for the answer and for the map
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
             steps = drawing_canvas(ASK_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
@@ -109,9 +113,9 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
             else:
                 index = reference_index(model, data)
                 query = index.embed(steps.centred)
-                answer = identify(query, symbols, embed_symbols(model, symbols), index, threshold=model.threshold)
+                answer = identify(query, symbols, examples, index, threshold=model.threshold)
                 show_answer(answer, symbols, data)
-    show_map(model, data, symbols, query=None if answer is None else query)
+    show_map(model, data, symbols, examples, query=None if answer is None else query)
 
 
 def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
@@ -145,12 +149,12 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
             )
 
 
-def show_map(model: TrainedModel, data: MnistData, symbols: SymbolSet, *, query) -> None:
+def show_map(model: TrainedModel, data: MnistData, symbols: SymbolSet, examples: np.ndarray, *, query) -> None:
     method = st.radio("Map", MAP_METHODS, horizontal=True, key=state.SYMBOL_MAP_METHOD)
     projection, labels = reference_map(model, data, method=method)
     extra = ()
     if len(symbols):
-        placed = as_xy(projection.transform(embed_symbols(model, symbols)))
+        placed = as_xy(projection.transform(examples))
         extra = symbol_traces(placed, symbols.labels, symbols.names)
     figure = map_figure(
         as_xy(projection.points),
