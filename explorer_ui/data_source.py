@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 
 from siamese.mnist import MnistData, load_mnist
+from siamese.result_cache import default_cache_folder
 
 DATA_ENVIRONMENT_VARIABLE = "SIAMESE_DATA"
-CACHE_ENVIRONMENT_VARIABLE = "SIAMESE_CACHE"
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -21,7 +21,7 @@ def mnist() -> MnistData:
 
 def cache_root() -> Path:
     """Where models and caches live between restarts: ``$SIAMESE_CACHE`` or ``~/.cache/siamese-explorer``."""
-    return Path(os.environ.get(CACHE_ENVIRONMENT_VARIABLE) or Path.home() / ".cache" / "siamese-explorer")
+    return default_cache_folder()
 
 
 def data_fingerprint(data: MnistData) -> str:

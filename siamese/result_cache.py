@@ -15,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+CACHE_ENVIRONMENT_VARIABLE = "SIAMESE_CACHE"
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def default_cache_folder() -> Path:
+    """Where results live between runs: ``$SIAMESE_CACHE`` or ``~/.cache/siamese-explorer``."""
+    return Path(os.environ.get(CACHE_ENVIRONMENT_VARIABLE) or Path.home() / ".cache" / "siamese-explorer")
 
 
 class ResultCache:
@@ -33,6 +39,18 @@ class ResultCache:
             pass  # absent or damaged: compute it again
         value = np.asarray(compute())
         self._write(path, lambda handle: np.save(handle, value, allow_pickle=False))
+        return value
+
+    def arrays(self, key: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Several arrays stored together under ``key`` (one compressed ``.npz``), or ``compute()`` stored now."""
+        path = self._path(key, ".npz")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return {name: archive[name] for name in archive.files}
+        except (OSError, ValueError, EOFError):
+            pass
+        value = {name: np.asarray(array) for name, array in compute().items()}
+        self._write(path, lambda handle: np.savez_compressed(handle, **value))
         return value
 
     def json_object(self, key: str, compute: Callable[[], dict]) -> dict:

@@ -64,6 +64,21 @@ def small_data(embedded_data):
     )
 
 
+@pytest.fixture(scope="session")
+def small_symbol_corpus():
+    """The corpus of a few packaged classes of each split (about 600 drawings, a second or two to draw)."""
+    from siamese.symbol_classes import Split, symbol_classes
+    from siamese.symbol_corpus import make_symbol_corpus
+
+    classes = symbol_classes()
+    chosen = []
+    for split, count in ((Split.BACKGROUND, 16), (Split.CALIBRATION, 6), (Split.EVALUATION, 10)):
+        members = [symbol_class for symbol_class in classes if symbol_class.split == split]
+        chosen += members[:: max(1, len(members) // count)][:count]
+    greek = [symbol_class for symbol_class in classes if symbol_class.family == "greek"][:3]
+    return make_symbol_corpus(tuple(chosen + greek), workers=1)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
