@@ -65,7 +65,10 @@ class TrainingBatches(_GatheredBatches):
         generator = np.random.default_rng(_epoch_seed(config, epoch))
         pair_seed = config.seed if config.pair_mining == "fixed" else _epoch_seed(config, epoch)
         if config.pair_mining == "online":
-            order = generator.permutation(len(labels))
+            if config.examples_per_class:
+                order = class_balanced_order(labels, per_class=config.examples_per_class, generator=generator)
+            else:
+                order = generator.permutation(len(labels))
             towers, targets = (order,), labels[order]
         elif config.loss == "triplet":
             triplets = make_triplets(labels, triplets_per_image=config.pairs_per_image, seed=pair_seed)
@@ -90,6 +93,26 @@ class TrainingBatches(_GatheredBatches):
             else:
                 inputs = augment(inputs, self.augmentation, generator)
         return inputs, targets
+
+
+def class_balanced_order(labels: np.ndarray, *, per_class: int, generator: np.random.Generator) -> np.ndarray:
+    """An epoch's image order in runs of ``per_class`` images of one class, the runs shuffled.
+
+    Cut into batches (a multiple of ``per_class``), every image has ``per_class - 1`` partners of its
+    class in its batch, however many classes there are; a class's images that do not fill a last run
+    wait for another epoch. ``labels`` (n,) int -> ``(m,) int64`` indices, ``m <= n``, each at most once.
+    """
+    shuffled = generator.permutation(len(labels))
+    grouped = shuffled[np.argsort(labels[shuffled], kind="stable")]  # by class, shuffled within
+    sorted_labels = labels[grouped]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    ends = np.r_[starts[1:], len(grouped)]
+    runs = [
+        grouped[start : start + (end - start) // per_class * per_class].reshape(-1, per_class)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    runs = np.concatenate(runs) if runs else np.zeros((0, per_class), dtype=np.int64)
+    return runs[generator.permutation(len(runs))].reshape(-1).astype(np.int64)
 
 
 class ValidationBatches(_GatheredBatches):

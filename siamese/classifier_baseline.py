@@ -1,9 +1,10 @@
 """The comparison a Siamese network must win: a plain softmax classifier whose last hidden layer is an embedding.
 
 It has the same body as the Siamese network of a config (MLP or CNN) and a hidden layer of the
-same width D, followed by one softmax output per *seen* digit. It is trained with cross-entropy on
-the very training digits the Siamese network saw (``training.training_split``: held-out digits
-removed), with the same augmentation, epochs and batch size. Afterwards the D numbers of its
+same width D, followed by one softmax output per *seen* class. It is trained with cross-entropy on
+the very training images the Siamese network saw (``training.training_split``: held-out digits
+removed; with ``config.with_symbols``, the background symbols too, one output per symbol class), with
+the same augmentation, epochs, batches and batch size. Afterwards the D numbers of its
 hidden layer are used as the embedding, compared by the config's metric.
 """
 
@@ -16,42 +17,48 @@ from siamese.config import TrainingConfig
 from siamese.conventions import IMAGE_SHAPE
 from siamese.mnist import MnistData
 from siamese.models import feature_layers
+from siamese.symbol_corpus import SymbolCorpus
 from siamese.unseen_digits import threshold_on_pairs
 
 
 class _ClassBatches(keras.utils.PyDataset):
-    """Online batches ``(images, digits)`` with each digit turned into the index of its softmax output."""
+    """Online batches ``(images, labels)`` with each label turned into the index of its softmax output."""
 
-    def __init__(self, batches: TrainingBatches, output_of_digit: np.ndarray):
+    def __init__(self, batches: TrainingBatches, output_of_label: np.ndarray):
         super().__init__()
-        self.batches, self.output_of_digit = batches, output_of_digit
+        self.batches, self.output_of_label = batches, output_of_label
 
     def __len__(self) -> int:
         return len(self.batches)
 
     def __getitem__(self, index: int):
-        images, digits = self.batches[index]
-        return images, self.output_of_digit[digits]
+        images, labels = self.batches[index]
+        return images, self.output_of_label[labels]
 
 
-def train_classifier_baseline(config: TrainingConfig, data: MnistData) -> tuple[keras.Model, float]:
+def train_classifier_baseline(
+    config: TrainingConfig, data: MnistData, *, symbols: SymbolCorpus | None = None
+) -> tuple[keras.Model, float]:
     """The classifier's embedding network ``(n, 28, 28) -> (n, D)`` and its same/different threshold.
 
     The threshold is chosen on pairs of the seen validation digits, as the Siamese network's is.
+    ``symbols`` stands in for the packaged symbol corpus when ``config.with_symbols``.
     """
-    from siamese.training import training_split
+    from siamese.training import training_split, with_background_symbols
 
-    config = config.replace(pair_mining="online")  # one image at a time, with its digit
+    config = config.replace(pair_mining="online")  # one image at a time, with its class
     x_fit, y_fit, x_validation, y_validation = training_split(config, data)
+    if config.with_symbols:
+        x_fit, y_fit = with_background_symbols(x_fit, y_fit, symbols)
     seen = np.unique(y_fit)
-    output_of_digit = np.full(10, -1, dtype=np.int64)
-    output_of_digit[seen] = np.arange(len(seen))
+    output_of_label = np.full(int(seen.max()) + 1, -1, dtype=np.int64)
+    output_of_label[seen] = np.arange(len(seen))
     keras.utils.set_random_seed(config.seed)
     images = keras.Input(shape=IMAGE_SHAPE, name="image")
     hidden = layers.Dense(config.embedding_dim, activation="relu", name="embedding")(
         feature_layers(images, config.architecture)
     )
-    logits = layers.Dense(len(seen), name="digit_logits")(hidden)
+    logits = layers.Dense(len(seen), name="class_logits")(hidden)
     classifier = keras.Model(images, logits, name=f"{config.architecture}_classifier")
     classifier.compile(
         optimizer=keras.optimizers.Adam(1e-3),
@@ -60,7 +67,7 @@ def train_classifier_baseline(config: TrainingConfig, data: MnistData) -> tuple[
     for epoch in range(1, config.epochs + 1):
         batches = TrainingBatches(x_fit, y_fit, config, epoch=epoch)
         try:
-            classifier.fit(_ClassBatches(batches, output_of_digit), epochs=1, verbose=0)
+            classifier.fit(_ClassBatches(batches, output_of_label), epochs=1, verbose=0)
         finally:
             batches.release()
     embedding_network = keras.Model(images, hidden, name=f"{config.architecture}_classifier_embedding")

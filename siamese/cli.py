@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--arch", dest="architecture", choices=ARCHITECTURES)
     train.add_argument("--loss", choices=LOSSES)
     train.add_argument("--margin", type=_positive_float)
+    train.add_argument("--temperature", type=_positive_float, help="InfoNCE's temperature (--loss infonce)")
     train.add_argument("--metric", choices=METRICS, help="the distance between embeddings")
     train.add_argument("--pair-mining", choices=PAIR_MINING)
     train.add_argument("--pairs-per-image", type=_positive_int)
@@ -120,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
         type=_digit_list,
         help="digits training never sees, e.g. 5,6,7,8,9 (to test the distance on unseen digits)",
     )
+    train.add_argument(
+        "--with-symbols",
+        action=argparse.BooleanOptionalAction,
+        help="also train on the background symbol classes (letters and signs; never Greek or Cyrillic)",
+    )
+    train.add_argument(
+        "--examples-per-class", type=_non_negative_int, help="online batches of this many images per class (0: random)"
+    )
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
     train.set_defaults(handler=_train)
@@ -140,8 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     one_shot.add_argument("--episodes", type=_positive_int, default=1000, help="episodes (default 1000)")
     one_shot.add_argument(
         "--classes",
-        choices=("unseen", "seen", "all"),
-        help="digits the episodes draw from (default: unseen if the model held digits out, else all)",
+        choices=("unseen", "seen", "all", "symbols"),
+        help="digits the episodes draw from (default: unseen if the model held digits out, else all), or "
+        "symbols: the symbol classes no model trains on, support and query always from different fonts",
     )
     one_shot.add_argument("--seed", type=_non_negative_int, default=0)
     one_shot.add_argument("--json", action=argparse.BooleanOptionalAction, default=False, help="print one JSON object")
@@ -200,7 +210,8 @@ def _config_from(arguments, *, train_size: int | None = None):
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
     if changes.get("loss") == "cosine_bce":
         changes.setdefault("metric", "cosine")
-    return base.replace(**changes)
+    config = base.replace(**{name: value for name, value in changes.items() if name != "with_symbols"})
+    return config.including_symbols() if changes.get("with_symbols") else config
 
 
 def _train(arguments) -> int:
@@ -312,6 +323,8 @@ def _one_shot(arguments) -> int:
     from siamese.models import embed
 
     saved = _load_model(arguments.model)
+    if arguments.classes == "symbols":
+        return _one_shot_symbols(arguments, saved)
     data = _load_data(arguments.data)
     held_out = saved.config.held_out_digits
     choice = arguments.classes or ("unseen" if held_out else "all")
@@ -328,15 +341,47 @@ def _one_shot(arguments) -> int:
         seed=arguments.seed,
     )
     summary = {**result.to_dict(), "class_choice": choice, "held_out_digits": list(held_out)}
-    if arguments.json:
-        print(json.dumps(summary))
-    else:
-        low, high = result.interval
-        print(
-            f"{result.n_way}-way {result.k_shot}-shot on {choice} digits {list(classes)}: accuracy "
-            f"{result.accuracy:.4f} (95% interval {low:.4f}-{high:.4f}) over {result.episodes} episodes"
-        )
+    _print_one_shot(result, summary, f"{choice} digits {list(classes)}", as_json=arguments.json)
     return 0
+
+
+def _one_shot_symbols(arguments, saved) -> int:
+    """Episodes of the symbol classes no model trains on; each class's queries in other fonts than its supports."""
+    from siamese.few_shot import classes_with_styles, evaluate_few_shot
+    from siamese.models import embed
+    from siamese.symbol_classes import Split
+    from siamese.symbol_corpus import load_symbol_corpus
+
+    print("symbols: the evaluation classes of the symbol corpus (made once, then cached)", file=sys.stderr)
+    unseen = load_symbol_corpus().only(Split.EVALUATION)
+    classes = classes_with_styles(unseen.labels, unseen.fonts, k_shot=arguments.shot)
+    result = evaluate_few_shot(
+        embed(saved.embedding_network, unseen.images),
+        unseen.labels,
+        classes=classes,
+        n_way=arguments.way,
+        k_shot=arguments.shot,
+        queries_per_class=arguments.queries,
+        episodes=arguments.episodes,
+        metric=saved.config.metric,
+        seed=arguments.seed,
+        styles=unseen.fonts,
+    )
+    families = sorted({unseen.classes[label].family for label in classes})
+    summary = {**result.to_dict(), "class_choice": "symbols", "classes": len(classes), "families": families}
+    _print_one_shot(result, summary, f"{len(classes)} symbol classes never trained on", as_json=arguments.json)
+    return 0
+
+
+def _print_one_shot(result, summary: dict, what: str, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+        return
+    low, high = result.interval
+    print(
+        f"{result.n_way}-way {result.k_shot}-shot on {what}: accuracy "
+        f"{result.accuracy:.4f} (95% interval {low:.4f}-{high:.4f}) over {result.episodes} episodes"
+    )
 
 
 def _image_paths(paths: list[Path]) -> list[Path]:

@@ -15,12 +15,14 @@ from siamese.augmentation import Augmentation
 from siamese.conventions import METRICS, NUM_CLASSES
 
 ARCHITECTURES = ("mlp", "cnn")
-LOSSES = ("contrastive", "triplet", "cosine_bce")
+LOSSES = ("contrastive", "triplet", "cosine_bce", "infonce")
 PAIR_MINING = ("fixed", "fresh", "online")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
 # In-batch triplets are scored all at once: (batch, batch, batch) numbers, 67 MB at 256.
 MAX_TRIPLET_BATCH = 256
+# Images of one class in a batch when training on symbols: hundreds of classes, each with partners.
+SYMBOL_EXAMPLES_PER_CLASS = 4
 # The largest value each augmentation setting accepts (beyond these a digit stops looking like itself).
 AUGMENTATION_LIMITS = {"rotation": 45.0, "scale": 0.5, "shear": 1.0, "thickness": 1.0, "elastic": 4.0}
 
@@ -34,9 +36,11 @@ class TrainingConfig:
     architecture : "mlp" (784→512→256→D, the classic recipe) or "cnn" (small conv net).
     embedding_dim : D, the length of each embedding.
     normalize_embeddings : scale embeddings to unit length (L2) as the network's last step.
-    loss : "contrastive" (Hadsell et al. 2006), "triplet", or "cosine_bce"
-        (cosine similarity with a learned scale and bias, binary cross-entropy).
+    loss : "contrastive" (Hadsell et al. 2006), "triplet", "cosine_bce" (cosine similarity with a
+        learned scale and bias, binary cross-entropy), or "infonce" (supervised InfoNCE, as SupCon:
+        every same-class image of the batch a positive, the rest negatives; needs online mining).
     margin : contrastive / triplet margin, in distance units.
+    temperature : InfoNCE's temperature: logits are ``-distance / temperature``.
     metric : the distance between embeddings, "euclidean" or "cosine" (``cosine_bce`` needs cosine);
         used in training and afterwards for every search and score.
     pair_mining : "fixed" pairs made once, "fresh" pairs every epoch, or "online":
@@ -56,14 +60,20 @@ class TrainingConfig:
     restore_best_weights : end with the weights of the epoch with the best validation pair accuracy.
     held_out_digits : digits training never shows (no pair, triplet or batch holds one), to see how
         the learned distance does on digits it never saw. At least two digits must stay seen.
+    with_symbols : also train on the background classes of the symbol corpus (``siamese.symbol_corpus``),
+        hundreds of letters and signs besides the digits, so the distance learns what tells shapes apart
+        in general; evaluation classes (Greek and Cyrillic among them) are never shown. Needs online mining.
+    examples_per_class : online batches made of this many images of each class they hold (P x K batches),
+        so every image has partners of its class even among hundreds of classes; 0: plain random batches.
     seed : seeds the split, the pairs, the weights and the shuffling.
     """
 
     architecture: Literal["mlp", "cnn"] = "mlp"
     embedding_dim: int = 128
     normalize_embeddings: bool = True
-    loss: Literal["contrastive", "triplet", "cosine_bce"] = "contrastive"
+    loss: Literal["contrastive", "triplet", "cosine_bce", "infonce"] = "contrastive"
     margin: float = 1.0
+    temperature: float = 0.1
     metric: Literal["euclidean", "cosine"] = "euclidean"
     pair_mining: Literal["fixed", "fresh", "online"] = "online"
     pairs_per_image: int = 1
@@ -81,6 +91,8 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     restore_best_weights: bool = True
     held_out_digits: tuple[int, ...] = ()
+    with_symbols: bool = False
+    examples_per_class: int = 0
     seed: int = 0
 
     def __post_init__(self):
@@ -95,6 +107,7 @@ class TrainingConfig:
         _check_positive_int("batch_size", self.batch_size)
         _check_positive_int("epochs", self.epochs)
         _check_positive_number("margin", self.margin)
+        _check_positive_number("temperature", self.temperature)
         _check_positive_number("learning_rate", self.learning_rate)
         shift = self.augment_shift
         if not isinstance(shift, int) or isinstance(shift, bool) or not 0 <= shift <= 8:
@@ -104,7 +117,7 @@ class TrainingConfig:
         fraction = self.validation_fraction
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 < fraction <= 0.5:
             raise ValueError(f"validation_fraction must be a number in (0, 0.5], got {fraction!r}")
-        for name in ("normalize_embeddings", "restore_best_weights"):
+        for name in ("normalize_embeddings", "restore_best_weights", "with_symbols"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         object.__setattr__(self, "held_out_digits", _checked_digits(self.held_out_digits))
@@ -117,6 +130,20 @@ class TrainingConfig:
             )
         if self.loss == "cosine_bce" and self.metric != "cosine":
             raise ValueError("loss 'cosine_bce' scores cosine similarity: set metric='cosine'")
+        if self.loss == "infonce" and self.pair_mining != "online":
+            raise ValueError("loss 'infonce' scores every image against the whole batch: set pair_mining='online'")
+        self._check_class_batches()
+
+    def _check_class_batches(self) -> None:
+        per_class = self.examples_per_class
+        if not isinstance(per_class, int) or isinstance(per_class, bool) or per_class < 0 or per_class == 1:
+            raise ValueError(f"examples_per_class must be 0 (random batches) or at least 2, got {per_class!r}")
+        if self.pair_mining != "online" and (per_class or self.with_symbols):
+            raise ValueError(
+                "with_symbols and examples_per_class need pair_mining='online' (all in-batch pairs scored)"
+            )
+        if per_class and self.batch_size % per_class:
+            raise ValueError(f"batch_size {self.batch_size} must be a multiple of examples_per_class {per_class}")
 
     @property
     def augmentation(self) -> Augmentation:
@@ -128,6 +155,14 @@ class TrainingConfig:
             shear=float(self.augment_shear),
             thickness=float(self.augment_thickness),
             elastic=float(self.augment_elastic),
+        )
+
+    def including_symbols(self) -> "TrainingConfig":
+        """This config trained on the background symbols too, in batches of ``SYMBOL_EXAMPLES_PER_CLASS`` per class."""
+        return self.replace(
+            with_symbols=True,
+            pair_mining="online",
+            examples_per_class=self.examples_per_class or SYMBOL_EXAMPLES_PER_CLASS,
         )
 
     def replace(self, **changes) -> "TrainingConfig":

@@ -1,7 +1,9 @@
 """N-way K-shot episodes: can a learned distance tell apart classes from one or a few examples each?
 
 An episode picks ``n_way`` classes, ``k_shot`` labelled *support* examples of each and some *query*
-examples of each (never the same image twice in an episode). Each query is given the class of its
+examples of each (never the same image twice in an episode). Given each example's *style* (the font a
+symbol was drawn from, say), the queries are always in other styles than their class's supports, as
+in Omniglot's protocol, where support and query come from different people. Each query is given the class of its
 nearest support example; the episode's accuracy is the share of queries named right. Over many
 seeded episodes the mean accuracy comes with a 95 % interval (normal approximation over episodes,
 as the few-shot literature reports it).
@@ -77,16 +79,26 @@ def sample_episode(
     k_shot: int,
     queries_per_class: int,
     generator: np.random.Generator,
+    styles: np.ndarray | None = None,
 ) -> Episode:
-    """Draw one episode from a pool whose examples have ``labels`` (n,)."""
+    """Draw one episode from a pool whose examples have ``labels`` (n,) and, optionally, ``styles`` (n,).
+
+    With ``styles``, a class's supports come from as few of its styles as give ``k_shot`` examples,
+    and its queries (up to ``queries_per_class``) only from its other styles.
+    """
     labels = np.asarray(labels)
     chosen = generator.choice(np.asarray(classes), size=n_way, replace=False)
     support, query = [], []
     for label in chosen:
         members = np.flatnonzero(labels == label)
-        picked = generator.choice(members, size=k_shot + queries_per_class, replace=False)
-        support.append(picked[:k_shot])
-        query.append(picked[k_shot:])
+        if styles is None:
+            picked = generator.choice(members, size=k_shot + queries_per_class, replace=False)
+            support.append(picked[:k_shot])
+            query.append(picked[k_shot:])
+        else:
+            class_support, class_query = _split_by_style(members, styles[members], k_shot, queries_per_class, generator)
+            support.append(class_support)
+            query.append(class_query)
     support, query = np.concatenate(support), np.concatenate(query)
     return Episode(
         classes=chosen.astype(np.int64),
@@ -95,6 +107,18 @@ def sample_episode(
         query=query.astype(np.int64),
         query_labels=labels[query].astype(np.int64),
     )
+
+
+def _split_by_style(members, member_styles, k_shot: int, queries: int, generator) -> tuple[np.ndarray, np.ndarray]:
+    """Supports from the first styles (in random order) that hold ``k_shot`` examples; queries from the rest."""
+    support_pool: list[int] = []
+    for style in generator.permutation(np.unique(member_styles)):
+        if len(support_pool) >= k_shot:
+            break
+        support_pool.extend(members[member_styles == style].tolist())
+    support = generator.choice(np.array(support_pool), size=k_shot, replace=False)
+    others = members[~np.isin(member_styles, member_styles[np.isin(members, support)])]
+    return support, generator.choice(others, size=min(queries, len(others)), replace=False)
 
 
 def answer_episode(embeddings: np.ndarray, episode: Episode, *, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -114,23 +138,26 @@ def evaluate_few_shot(
     episodes: int = 1000,
     metric: str = "euclidean",
     seed: int = 0,
+    styles: np.ndarray | None = None,
 ) -> FewShotResult:
     """Mean nearest-support accuracy over ``episodes`` seeded episodes of ``embeddings`` (n, D) labelled ``labels``.
+
+    ``styles`` (n,), when given, keeps each class's queries out of its supports' styles (``sample_episode``).
 
     Raises
     ------
     ValueError
         When there are fewer than ``n_way`` classes, or a class has fewer than
-        ``k_shot + queries_per_class`` examples.
+        ``k_shot + queries_per_class`` examples (or, with ``styles``, fewer than two styles).
     """
     labels = np.asarray(labels)
     embeddings = np.asarray(embeddings, dtype=np.float32)
     shape = {"n_way": n_way, "k_shot": k_shot, "queries_per_class": queries_per_class}
-    _check(labels, embeddings, classes=classes, episodes=episodes, **shape)
+    _check(labels, embeddings, classes=classes, episodes=episodes, styles=styles, **shape)
     generator = np.random.default_rng(seed)
     accuracies = np.empty(episodes)
     for number in range(episodes):
-        episode = sample_episode(labels, classes=classes, generator=generator, **shape)
+        episode = sample_episode(labels, classes=classes, generator=generator, styles=styles, **shape)
         predicted, _ = answer_episode(embeddings, episode, metric=metric)
         accuracies[number] = np.mean(predicted == episode.query_labels)
     mean = float(accuracies.mean())
@@ -146,7 +173,17 @@ def evaluate_few_shot(
     )
 
 
-def _check(labels, embeddings, *, classes, n_way, k_shot, queries_per_class, episodes) -> None:
+def classes_with_styles(labels: np.ndarray, styles: np.ndarray, *, k_shot: int = 1) -> tuple[int, ...]:
+    """The classes that can hold a style-separated episode: two styles or more, and ``k_shot + 1`` examples."""
+    labels, styles = np.asarray(labels), np.asarray(styles)
+    return tuple(
+        int(label)
+        for label in np.unique(labels)
+        if np.unique(styles[labels == label]).size >= 2 and np.count_nonzero(labels == label) > k_shot
+    )
+
+
+def _check(labels, embeddings, *, classes, n_way, k_shot, queries_per_class, episodes, styles=None) -> None:
     queries = queries_per_class
     for name, value in (("n_way", n_way), ("k_shot", k_shot), ("queries_per_class", queries), ("episodes", episodes)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -157,6 +194,13 @@ def _check(labels, embeddings, *, classes, n_way, k_shot, queries_per_class, epi
         raise ValueError("an episode needs at least 2 classes (n_way >= 2)")
     if len(classes) < n_way:
         raise ValueError(f"a {n_way}-way episode needs {n_way} classes to draw from; there are {len(classes)}")
+    if styles is not None:
+        if np.shape(styles) != labels.shape:
+            raise ValueError(f"styles must be one per example: {np.shape(styles)} for {labels.shape} labels")
+        unfit = sorted(set(classes) - set(classes_with_styles(labels, styles, k_shot=k_shot)))
+        if unfit:
+            raise ValueError(f"classes {unfit[:5]} have one style (or too few examples) for style-separated episodes")
+        return
     for label in classes:
         count = int(np.count_nonzero(labels == label))
         if count < k_shot + queries:

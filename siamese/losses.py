@@ -123,6 +123,36 @@ class InBatchBinaryCrossentropy(keras.losses.Loss):
         return _balanced_mean(terms, same, different)
 
 
+@keras.saving.register_keras_serializable(package="siamese")
+class InBatchInfoNCELoss(keras.losses.Loss):
+    """Supervised InfoNCE (Khosla et al. 2020, "SupCon"; CLIP's loss with labels): ``y_true`` (n,) classes,
+    ``y_pred`` (n, n) distances.
+
+    Each image is scored against every other image of the batch by ``-distance / temperature`` (for the
+    cosine distance, the cosine similarity over the temperature, up to a constant a softmax ignores).
+    For an anchor, each image of its class is a positive to pick out of all the others:
+    ``-mean over positives p of log(exp(logit_p) / sum over a != anchor of exp(logit_a))``; anchors with
+    no positive in the batch add nothing. A lower temperature weighs the hardest negatives more.
+    """
+
+    def __init__(self, temperature: float = 0.1, name: str = "in_batch_infonce", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.temperature = temperature
+
+    def call(self, y_true, y_pred):
+        same, _ = _same_digit_masks(y_true, y_pred.dtype)
+        others = 1.0 - ops.eye(ops.shape(y_pred)[0], dtype=y_pred.dtype)
+        logits = -y_pred / self.temperature
+        logits = logits - ops.max(logits, axis=1, keepdims=True)  # a stable softmax: same ratios
+        log_normaliser = ops.log(ops.sum(ops.exp(logits) * others, axis=1, keepdims=True))
+        positives = ops.sum(same, axis=1)
+        mean_log_probability = ops.sum((logits - log_normaliser) * same, axis=1) / ops.maximum(positives, 1.0)
+        return -mean_log_probability * ops.cast(positives > 0, y_pred.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
 def loss_for(config) -> keras.losses.Loss:
     """The loss that ``models.build_training_model(config)`` is trained with."""
     online = config.pair_mining == "online"
@@ -130,4 +160,6 @@ def loss_for(config) -> keras.losses.Loss:
         return InBatchContrastiveLoss(config.margin) if online else ContrastiveLoss(config.margin)
     if config.loss == "triplet":
         return InBatchTripletLoss(config.margin) if online else TripletLoss(config.margin)
+    if config.loss == "infonce":
+        return InBatchInfoNCELoss(config.temperature)
     return InBatchBinaryCrossentropy() if online else keras.losses.BinaryCrossentropy(from_logits=True)

@@ -26,6 +26,7 @@ from siamese.mnist import MnistData, split_validation
 from siamese.models import build_embedding_network, build_training_model, embed
 from siamese.pair_metrics import best_threshold
 from siamese.pairs import make_pairs
+from siamese.symbol_corpus import SymbolCorpus
 from siamese.tensorflow_internals import gradient_registry
 from siamese.training_history import EpochRecord, TrainingHistory
 
@@ -181,8 +182,12 @@ def train(
     *,
     callbacks=(),
     stop: StopRequest | None = None,
+    symbols: SymbolCorpus | None = None,
 ) -> TrainingResult:
     """Train an embedding network on ``data.x_train`` as ``config`` says.
+
+    With ``config.with_symbols`` the background classes of ``symbols`` (default: the packaged corpus,
+    ``symbol_corpus.load_symbol_corpus``) are trained on too, labelled after the digits.
 
     Raises
     ------
@@ -190,6 +195,8 @@ def train(
         When the data cannot support the config (e.g. a batch larger than the training set).
     """
     x_fit, y_fit, x_validation, y_validation = training_split(config, data)
+    if config.with_symbols:
+        x_fit, y_fit = with_background_symbols(x_fit, y_fit, symbols)
     _check_sizes(config, len(y_fit))
     embedding_network = build_embedding_network(config)
     model = build_training_model(embedding_network, config)
@@ -326,6 +333,21 @@ def training_split(config: TrainingConfig, data: MnistData) -> tuple[np.ndarray,
         x_fit, y_fit = x_fit[keep_fit], y_fit[keep_fit]
         x_validation, y_validation = x_validation[keep_validation], y_validation[keep_validation]
     return x_fit, y_fit, x_validation, y_validation
+
+
+def with_background_symbols(
+    x_fit: np.ndarray, y_fit: np.ndarray, symbols: SymbolCorpus | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits and the corpus's background symbols, labelled ``symbol_label_offset() + class``.
+
+    Only ``Split.BACKGROUND`` classes: evaluation and calibration classes never reach a batch.
+    """
+    from siamese.symbol_classes import Split
+    from siamese.symbol_corpus import load_symbol_corpus, symbol_label_offset
+
+    background = (symbols if symbols is not None else load_symbol_corpus()).only(Split.BACKGROUND)
+    images = np.concatenate([x_fit, background.images.astype(x_fit.dtype, copy=False)])
+    return images, np.concatenate([y_fit, background.labels + symbol_label_offset()])
 
 
 def choose_threshold(embedding_network, data: MnistData, config: TrainingConfig) -> tuple[float, float]:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from siamese.batches import TrainingBatches, ValidationBatches
+from siamese.batches import TrainingBatches, ValidationBatches, class_balanced_order
 from siamese.config import TrainingConfig
 from siamese.conventions import SAME
 from siamese.pairs import make_pairs
@@ -120,3 +120,20 @@ def test_augment_shift_moves_training_images_only_and_repeatably(pair_mining):
     validation_plain = ValidationBatches(images, labels, pairs, plain_config)[0][0]
     validation_shifted = ValidationBatches(images, labels, pairs, shifted_config)[0][0]
     np.testing.assert_array_equal(validation_shifted, validation_plain)
+
+
+def test_class_balanced_batches_give_every_image_partners_of_its_class():
+    labels = np.concatenate([np.repeat(np.arange(10), 13), np.repeat(np.arange(10, 40), 5)])  # digits, then symbols
+    order = class_balanced_order(labels, per_class=4, generator=np.random.default_rng(0))
+    assert len(order) == len(set(order.tolist()))  # each image at most once an epoch
+    runs = labels[order].reshape(-1, 4)
+    assert (runs == runs[:, :1]).all()  # runs of four images of one class
+    assert len(order) == 10 * 12 + 30 * 4  # what does not fill a run of four waits for another epoch
+    config = TrainingConfig(batch_size=16, examples_per_class=4)
+    images = _images(labels)
+    batches = TrainingBatches(images, labels, config, epoch=1)
+    for number in range(len(batches)):
+        inputs, targets = batches[number]
+        np.testing.assert_array_equal(targets, labels[_indices(images, inputs)])
+        partners = (targets[:, None] == targets[None, :]).sum(axis=1) - 1
+        assert partners.min() >= 3

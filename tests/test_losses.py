@@ -1,5 +1,7 @@
 """Each loss against a plain NumPy reference on small hand-made inputs."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from siamese.losses import (
     ContrastiveLoss,
     InBatchBinaryCrossentropy,
     InBatchContrastiveLoss,
+    InBatchInfoNCELoss,
     InBatchTripletLoss,
     TripletLoss,
 )
@@ -123,3 +126,39 @@ def test_pair_bce_on_logits_matches_numpy():
     expected = -np.mean(labels * np.log(probability) + (1 - labels) * np.log(1 - probability))
     loss = keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits)
     assert float(loss) == pytest.approx(expected, rel=1e-5)
+
+
+def _infonce_loop(labels, distances, temperature):
+    """Supervised InfoNCE written out with plain loops: per anchor, the mean over positives of -log softmax."""
+    n = len(labels)
+    losses = []
+    for anchor in range(n):
+        others = [a for a in range(n) if a != anchor]
+        normaliser = sum(math.exp(-distances[anchor][a] / temperature) for a in others)
+        positives = [p for p in others if labels[p] == labels[anchor]]
+        if not positives:
+            losses.append(0.0)
+            continue
+        terms = [-math.log(math.exp(-distances[anchor][p] / temperature) / normaliser) for p in positives]
+        losses.append(sum(terms) / len(terms))
+    return losses
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.1, 1.0])
+def test_infonce_matches_a_plain_loop(temperature):
+    generator = np.random.default_rng(3)
+    labels = np.array([0, 0, 1, 2, 1, 0, 3])  # class 3 has no positive: it adds nothing
+    points = generator.normal(size=(len(labels), 4))
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1).astype(np.float32)
+    loss = InBatchInfoNCELoss(temperature)
+    per_anchor = ops.convert_to_numpy(loss.call(ops.convert_to_tensor(labels), ops.convert_to_tensor(distances)))
+    np.testing.assert_allclose(per_anchor, _infonce_loop(labels, distances, temperature), rtol=1e-4, atol=1e-5)
+    assert per_anchor[-1] == 0.0
+
+
+def test_infonce_falls_as_classes_pull_together():
+    labels = np.array([0, 0, 1, 1])
+    apart = np.array([[0, 1.5, 0.2, 0.2], [1.5, 0, 0.2, 0.2], [0.2, 0.2, 0, 1.5], [0.2, 0.2, 1.5, 0]], np.float32)
+    together = np.array([[0, 0.1, 1.5, 1.5], [0.1, 0, 1.5, 1.5], [1.5, 1.5, 0, 0.1], [1.5, 1.5, 0.1, 0]], np.float32)
+    loss = InBatchInfoNCELoss(0.1)
+    assert float(loss(labels, together)) < 0.01 < float(loss(labels, apart))

@@ -235,3 +235,37 @@ def test_no_batch_of_a_whole_epoch_holds_a_held_out_digit(small_data, monkeypatc
     assert len(set(batches_read)) == recorder.plan.steps_per_epoch  # the whole epoch was read
     assert seen_digits == {0, 1, 2, 3, 4}
     assert recorder.plan.train_size == pytest.approx(0.9 * np.isin(small_data.y_train, range(5)).sum(), abs=2)
+
+
+def test_symbols_never_trained_on_reach_no_batch_over_a_full_epoch(small_data, small_symbol_corpus):
+    """Every image of an epoch's batches is a digit or a background symbol: no evaluation (Greek, Cyrillic) or
+    calibration drawing, pixel for pixel, and every label maps back to a background class."""
+    from siamese.batches import TrainingBatches
+    from siamese.symbol_classes import Split
+    from siamese.training import training_split, with_background_symbols
+
+    config = TrainingConfig(batch_size=32).including_symbols()
+    x_fit, y_fit, _, _ = training_split(config, small_data)
+    images, labels = with_background_symbols(x_fit, y_fit, small_symbol_corpus)
+    withheld = small_symbol_corpus.only(Split.EVALUATION, Split.CALIBRATION)
+    assert any(c.family == "greek" for c in withheld.classes)
+    withheld_pixels = {image.tobytes() for image in withheld.images}
+    background = small_symbol_corpus.only(Split.BACKGROUND)
+    batches = TrainingBatches(images, labels, config, epoch=1)
+    reached = set()
+    for number in range(len(batches)):
+        inputs, targets = batches[number]
+        assert not {image.tobytes() for image in inputs} & withheld_pixels
+        symbols = targets[targets >= 10] - 10
+        assert symbols.max(initial=0) < len(background.classes)
+        reached |= set(symbols.tolist())
+    assert reached == set(range(len(background.classes)))  # each background class is trained on
+
+
+def test_a_network_trains_on_digits_and_symbols_together(small_data, small_symbol_corpus):
+    config = TrainingConfig(epochs=1, batch_size=32, embedding_dim=16).including_symbols()
+    result = train(config, small_data, symbols=small_symbol_corpus)
+    assert result.status == TrainingStatus.COMPLETED and result.validation_pair_accuracy > 0.6
+    assert result.embedding_network.output_shape == (None, 16)
+    steps = len(result.history.batch_losses)
+    assert steps > len(small_data.y_train) * 0.9 // 32  # the symbols add batches to the digits'
