@@ -1,77 +1,95 @@
-"""Open-set rejection: symbols taught by example, and symbols never taught, read by the shipped model.
+"""Open-set naming as the New symbols page does it, on symbols no model was trained on.
 
-Taught: five letters set in three fonts each (the examples a student would draw), through the
-canvas's preprocessing. Queries: the same five letters in every other font (each should be named),
-and five other letters in every font (none should be named as a taught symbol; "none of these" or
-a digit are both right). The references for "a digit" are the offline 4,000 training digits, as
-on the page. Reported: how often a taught symbol is named right or wrongly rejected, and how often
-an untaught one is rejected or wrongly named as a taught one.
+Each episode teaches three evaluation-class symbols (Greek, Cyrillic and the held-out share of the
+other families) with three drawings each, all from fonts of the class's first drawings; it then asks
+about drawings of those symbols in *other* fonts (each should be named), about drawings of untaught
+evaluation classes (each should be "none of these": a digit or a taught name is wrong) and about
+drawn digits (pen-stroke digits in several styles, through the canvas's preprocessing, never trained
+on: each should be read as its digit). The references are the offline 4,000 training digits, as the
+app has them offline, and the rule is the model's own (``siamese.open_set``).
+
+``--model DIR`` reads another model folder instead of the shipped one; its rule is fitted on the
+calibration classes first if it has none.
 """
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from bench.common import report, rounded  # noqa: E402
 from siamese.drawing import preprocess_drawing  # noqa: E402
 from siamese.mnist import load_embedded_mnist  # noqa: E402
 from siamese.models import embed  # noqa: E402
 from siamese.neighbour_index import NeighbourIndex  # noqa: E402
+from siamese.open_set import OpenSetRule, calibrate_model, digit_centres, identify  # noqa: E402
 from siamese.shipped_model import load_shipped_model  # noqa: E402
-from siamese.symbols import SymbolSet, identify  # noqa: E402
-from tests.support.handwriting import CANVAS_SIZE, digit_fonts  # noqa: E402
+from siamese.storage import load_model  # noqa: E402
+from siamese.symbol_classes import Split  # noqa: E402
+from siamese.symbol_corpus import load_symbol_corpus  # noqa: E402
+from siamese.symbols import SymbolSet  # noqa: E402
+from tests.support.handwriting import stroke_digits  # noqa: E402
 
-TAUGHT, UNTAUGHT = "AKRWX", "BEGMQ"
-EXAMPLES_PER_SYMBOL = 3
+EPISODES = 300
+TAUGHT, EXAMPLES, QUERIES, STRANGERS = 3, 3, 3, 3
 
 
-def letter(text: str, font_path, generator) -> np.ndarray:
-    font = ImageFont.truetype(str(font_path), int(generator.uniform(150, 200)))
-    alpha = Image.new("L", (CANVAS_SIZE, CANVAS_SIZE), 0)
-    left, top, right, bottom = font.getbbox(text)
-    x = (CANVAS_SIZE - (right - left)) / 2 - left + generator.uniform(-20, 20)
-    y = (CANVAS_SIZE - (bottom - top)) / 2 - top + generator.uniform(-20, 20)
-    ImageDraw.Draw(alpha).text((x, y), text, fill=255, font=font)
-    rgba = np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
-    rgba[..., :3], rgba[..., 3] = 255, np.asarray(alpha)
-    return preprocess_drawing(rgba, background="dark").centred
+def episode(unseen, generator):
+    """(taught symbols, [(embedding row, truth name or None)]) for one page visit."""
+    classes = generator.choice(len(unseen.classes), size=TAUGHT + STRANGERS, replace=False)
+    symbols, asked = SymbolSet(), []
+    for label in classes[:TAUGHT]:
+        members = generator.permutation(np.flatnonzero(unseen.labels == label))
+        examples = members[:EXAMPLES]
+        for row in examples:
+            symbols = symbols.add(f"#{label}", unseen.images[row])
+        others = members[~np.isin(unseen.fonts[members], unseen.fonts[examples])]
+        asked += [(row, f"#{label}") for row in others[:QUERIES]]
+    for label in classes[TAUGHT:]:
+        asked.append((generator.choice(np.flatnonzero(unseen.labels == label)), None))
+    return symbols, asked
 
 
 def main() -> None:
-    generator = np.random.default_rng(0)
-    fonts = digit_fonts()
-    model = load_shipped_model()
+    model_folder = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else None
+    model = load_model(model_folder) if model_folder else load_shipped_model()
     data = load_embedded_mnist()
-    index = NeighbourIndex(
-        model.embedding_network, embed(model.embedding_network, data.x_train), data.y_train, metric=model.config.metric
-    )
-    symbols = SymbolSet()
-    for name in TAUGHT:
-        for font in fonts[:EXAMPLES_PER_SYMBOL]:
-            symbols = symbols.add(name, letter(name, font, generator))
-    symbol_embeddings = embed(model.embedding_network, symbols.images)
-
-    def answers(names, font_list):
-        for name in names:
-            for font in font_list:
-                query = index.embed(letter(name, font, generator))
-                yield name, identify(query, symbols, symbol_embeddings, index, threshold=model.threshold)
-
-    taught = list(answers(TAUGHT, fonts[EXAMPLES_PER_SYMBOL:]))
-    untaught = list(answers(UNTAUGHT, fonts))
+    network, metric = model.embedding_network, model.config.metric
+    if "open_set" in model.metrics:
+        rule = OpenSetRule.from_dict(model.metrics["open_set"])
+    else:
+        rule = calibrate_model(network, data, model.config, load_symbol_corpus(splits=(Split.CALIBRATION,)))
+    references = embed(network, data.x_train)
+    index = NeighbourIndex(network, references, data.y_train, metric=metric)
+    centres = digit_centres(references, data.y_train, metric=metric)
+    unseen = load_symbol_corpus().only(Split.EVALUATION)
+    unseen_embeddings = embed(network, unseen.images)
+    generator = np.random.default_rng(0)
+    named, rejected = [], []
+    for _ in range(EPISODES):
+        symbols, asked = episode(unseen, generator)
+        examples = embed(network, symbols.images)
+        for row, truth in asked:
+            answer = identify(unseen_embeddings[row], symbols, examples, index, rule=rule, centres=centres)
+            (named if truth else rejected).append(answer.symbol == truth if truth else answer.is_none_of_these)
+    drawn = stroke_digits(20, seed=11)
+    digit_inputs = np.stack([preprocess_drawing(digit.rgba, background="dark").centred for digit in drawn])
+    read = [
+        identify(embedding, SymbolSet(), np.zeros((0, embedding.size)), index, rule=rule, centres=centres).digit
+        == digit.label
+        for embedding, digit in zip(embed(network, digit_inputs), drawn, strict=True)
+    ]
     report(rounded({
-        "fonts": len(fonts),
-        "taught_queries": len(taught),
-        "taught_named_right": float(np.mean([answer.symbol == name for name, answer in taught])),
-        "taught_wrongly_rejected": float(np.mean([answer.symbol is None for _, answer in taught])),
-        "taught_named_as_another": float(np.mean([answer.symbol not in (None, name) for name, answer in taught])),
-        "untaught_queries": len(untaught),
-        "untaught_rejected": float(np.mean([answer.symbol is None for _, answer in untaught])),
-        "untaught_answered_none_of_these": float(np.mean([answer.is_none_of_these for _, answer in untaught])),
-        "untaught_wrongly_named": float(np.mean([answer.symbol is not None for _, answer in untaught])),
+        "rule": rule.to_dict(),
+        "episodes": EPISODES,
+        "taught_queries": len(named),
+        "taught_named_right": float(np.mean(named)),
+        "untaught_queries": len(rejected),
+        "untaught_none_of_these": float(np.mean(rejected)),
+        "drawn_digits": len(read),
+        "drawn_digits_read_right": float(np.mean(read)),
     }))  # fmt: skip
 
 

@@ -1,10 +1,7 @@
 """New symbols taught by example, with no retraining: a student's own few drawings and their names.
 
 A ``SymbolSet`` holds up to ``MAX_SYMBOLS`` symbols with up to ``MAX_EXAMPLES`` drawings each, as
-MNIST inputs ``(28, 28) float32 in [0, 1]``. ``identify`` embeds nothing itself: it takes the
-query's embedding, the symbols' embeddings and the digits' neighbour index, finds the nearest
-examples, and names the symbol only when the nearest example is one of its drawings and lies
-within the model's same/different threshold; otherwise the answer is a digit, or none of these.
+MNIST inputs ``(28, 28) float32 in [0, 1]``; ``open_set.identify`` names a new drawing among them.
 
 Sets travel as ``.npz`` files (arrays only, loaded with ``allow_pickle=False`` and checked).
 """
@@ -16,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from siamese.conventions import IMAGE_SHAPE, predict_same
-from siamese.distances import pairwise_distances
+from siamese.conventions import IMAGE_SHAPE
 
 MAX_SYMBOLS = 5
 MAX_EXAMPLES = 5
@@ -131,69 +127,6 @@ class SymbolSet:
         if len(labels) and np.bincount(labels, minlength=len(cleaned)).max() > MAX_EXAMPLES:
             raise ValueError(f"a symbol can have at most {MAX_EXAMPLES} drawings")
         return cls(names=cleaned, images=(images / 255.0).astype(np.float32), labels=labels.astype(np.int64))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Neighbour:
-    """One of the nearest examples to a query: a taught drawing or a training digit."""
-
-    kind: str  # "symbol" or "digit"
-    name: str  # the symbol's name, or the digit as text
-    index: int  # into the symbol set's drawings, or into the training digits
-    distance: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class Identification:
-    """The answer to a query: ``symbol`` (a taught name), else ``digit``, else neither ("none of these")."""
-
-    symbol: str | None
-    digit: int | None
-    nearest: tuple[Neighbour, ...]
-    threshold: float
-
-    @property
-    def is_none_of_these(self) -> bool:
-        return self.symbol is None and self.digit is None
-
-
-def identify(
-    query_embedding: np.ndarray,
-    symbols: SymbolSet,
-    symbol_embeddings: np.ndarray,
-    digit_index,
-    *,
-    threshold: float,
-    k: int = 5,
-) -> Identification:
-    """Name what a drawing is, from its embedding ``(D,)``.
-
-    ``symbol_embeddings`` ``(n, D)`` belong to ``symbols``' drawings; ``digit_index`` is a
-    ``NeighbourIndex`` of the training digits. The nearest ``k`` of all those examples are kept. The
-    answer is the nearest example's symbol or digit if its distance is at most ``threshold``.
-    """
-    metric = digit_index.metric
-    digits = digit_index.neighbours_of(query_embedding, k=min(k, len(digit_index.reference_labels)))
-    nearest = [
-        Neighbour(kind="digit", name=str(label), index=int(index), distance=float(distance))
-        for index, label, distance in zip(digits.indices, digits.labels, digits.distances, strict=True)
-    ]
-    if len(symbols):
-        distances = pairwise_distances(query_embedding[None], symbol_embeddings, metric=metric)[0]
-        nearest += [
-            Neighbour(kind="symbol", name=symbols.names[symbols.labels[index]], index=int(index), distance=float(d))
-            for index, d in enumerate(distances)
-        ]
-    nearest.sort(key=lambda neighbour: (neighbour.distance, neighbour.kind != "symbol"))
-    nearest = tuple(nearest[:k])
-    best = nearest[0]
-    close_enough = bool(predict_same(best.distance, threshold))
-    return Identification(
-        symbol=best.name if close_enough and best.kind == "symbol" else None,
-        digit=int(best.name) if close_enough and best.kind == "digit" else None,
-        nearest=nearest,
-        threshold=float(threshold),
-    )
 
 
 def _checked_image(image: np.ndarray) -> np.ndarray:

@@ -1,13 +1,11 @@
 """Symbols taught by example: the set's rules, its files (good and bad), and identifying a query."""
 
 import io
-import types
 
 import numpy as np
 import pytest
 
-from siamese.neighbour_index import NeighbourIndex
-from siamese.symbols import MAX_EXAMPLES, MAX_SYMBOLS, SymbolSet, clean_name, identify
+from siamese.symbols import MAX_EXAMPLES, MAX_SYMBOLS, SymbolSet, clean_name
 
 
 def _drawing(value: float = 1.0, row: int = 10) -> np.ndarray:
@@ -85,26 +83,3 @@ def _set_file(names=("a",), count=1, *, shape=(28, 28), labels=None, **others) -
 def test_a_bad_file_is_refused_in_one_sentence(payload, message):
     with pytest.raises(ValueError, match=message):
         SymbolSet.from_npz(payload)
-
-
-def _index(embeddings, labels, metric="euclidean"):
-    network = types.SimpleNamespace()
-    index = NeighbourIndex.__new__(NeighbourIndex)
-    index.embedding_network, index.metric = network, metric
-    index.reference_embeddings, index.reference_labels = embeddings.astype(np.float32), np.asarray(labels)
-    return index
-
-
-def test_a_query_is_named_by_its_nearest_example_within_the_threshold():
-    digits = _index(np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0]]), [0, 0, 7])
-    symbols = SymbolSet().add("star", _drawing()).add("arrow", _drawing(row=3))
-    symbol_embeddings = np.array([[5.0, 0.0], [0.0, 5.0]], dtype=np.float32)
-    near_star = identify(np.array([5.2, 0.1], dtype=np.float32), symbols, symbol_embeddings, digits, threshold=1.0, k=3)
-    assert near_star.symbol == "star" and near_star.digit is None
-    assert [n.kind for n in near_star.nearest][:1] == ["symbol"] and len(near_star.nearest) == 3
-    near_zero = identify(np.array([0.1, 0.2], dtype=np.float32), symbols, symbol_embeddings, digits, threshold=1.0)
-    assert near_zero.symbol is None and near_zero.digit == 0
-    far = identify(np.array([30.0, -30.0], dtype=np.float32), symbols, symbol_embeddings, digits, threshold=1.0)
-    assert far.is_none_of_these
-    distances = [neighbour.distance for neighbour in far.nearest]
-    assert distances == sorted(distances)
