@@ -55,9 +55,7 @@ def train_classifier_baseline(
     output_of_label[seen] = np.arange(len(seen))
     keras.utils.set_random_seed(config.seed)
     images = keras.Input(shape=IMAGE_SHAPE, name="image")
-    hidden = layers.Dense(config.embedding_dim, activation="relu", name="embedding")(
-        feature_layers(images, config.architecture)
-    )
+    hidden = layers.Dense(config.embedding_dim, activation="relu", name="embedding")(feature_layers(images, config))
     logits = layers.Dense(len(seen), name="class_logits")(hidden)
     classifier = keras.Model(images, logits, name=f"{config.architecture}_classifier")
     classifier.compile(

@@ -14,7 +14,10 @@ from typing import Literal
 from siamese.augmentation import Augmentation
 from siamese.conventions import METRICS, NUM_CLASSES
 
-ARCHITECTURES = ("mlp", "cnn")
+ARCHITECTURES = ("mlp", "cnn", "vit")
+POOLINGS = ("flatten", "avg", "max", "attention")  # how the CNN turns its 7 x 7 feature maps into one vector
+TOKEN_POOLINGS = ("cls", "mean")  # how the ViT turns its tokens into one vector
+PATCH_SIZES = (2, 4, 7, 14)  # the ViT's square patches must tile the 28 x 28 picture
 LOSSES = ("contrastive", "triplet", "cosine_bce", "infonce")
 PAIR_MINING = ("fixed", "fresh", "online")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -33,7 +36,13 @@ class TrainingConfig:
 
     Attributes
     ----------
-    architecture : "mlp" (784→512→256→D, the classic recipe) or "cnn" (small conv net).
+    architecture : "mlp" (784→512→256→D, the classic recipe), "cnn" (small conv net) or "vit" (a small
+        Vision Transformer: patches of the picture as tokens, attention between them).
+    pooling : the CNN's 7 x 7 maps to one vector: "flatten" (keeps where), "avg", "max", or "attention"
+        (a learned score per position, softmax-normalised, weighting the average).
+    patch_size : the ViT's patches, in pixels (2, 4, 7 or 14): 4 makes 49 tokens.
+    transformer_blocks : the ViT's depth.
+    token_pooling : the ViT's tokens to one vector: "cls" (a learned class token's output) or "mean".
     embedding_dim : D, the length of each embedding.
     normalize_embeddings : scale embeddings to unit length (L2) as the network's last step.
     loss : "contrastive" (Hadsell et al. 2006), "triplet", "cosine_bce" (cosine similarity with a
@@ -68,7 +77,11 @@ class TrainingConfig:
     seed : seeds the split, the pairs, the weights and the shuffling.
     """
 
-    architecture: Literal["mlp", "cnn"] = "mlp"
+    architecture: Literal["mlp", "cnn", "vit"] = "mlp"
+    pooling: Literal["flatten", "avg", "max", "attention"] = "flatten"
+    patch_size: int = 4
+    transformer_blocks: int = 4
+    token_pooling: Literal["cls", "mean"] = "cls"
     embedding_dim: int = 128
     normalize_embeddings: bool = True
     loss: Literal["contrastive", "triplet", "cosine_bce", "infonce"] = "contrastive"
@@ -97,6 +110,15 @@ class TrainingConfig:
 
     def __post_init__(self):
         _check_choice("architecture", self.architecture, ARCHITECTURES)
+        _check_choice("pooling", self.pooling, POOLINGS)
+        _check_choice("token_pooling", self.token_pooling, TOKEN_POOLINGS)
+        if self.patch_size not in PATCH_SIZES or isinstance(self.patch_size, bool):
+            raise ValueError(
+                f"patch_size must be one of {PATCH_SIZES} (it must tile 28 pixels), got {self.patch_size!r}"
+            )
+        _check_positive_int("transformer_blocks", self.transformer_blocks)
+        if self.pooling != "flatten" and self.architecture != "cnn":
+            raise ValueError(f"pooling {self.pooling!r} is for the CNN; the {self.architecture} has its own")
         _check_choice("loss", self.loss, LOSSES)
         _check_choice("metric", self.metric, METRICS)
         _check_choice("pair_mining", self.pair_mining, PAIR_MINING)
@@ -164,6 +186,10 @@ class TrainingConfig:
             pair_mining="online",
             examples_per_class=self.examples_per_class or SYMBOL_EXAMPLES_PER_CLASS,
         )
+
+    def without_symbols(self) -> "TrainingConfig":
+        """This config trained on the digits alone (to compare a run with symbols with its digits-only twin)."""
+        return self.replace(with_symbols=False, examples_per_class=0)
 
     def replace(self, **changes) -> "TrainingConfig":
         """A copy with ``changes`` applied (and validated)."""

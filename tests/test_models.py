@@ -69,3 +69,64 @@ def test_same_seed_builds_the_same_weights():
     first = build_embedding_network(TrainingConfig(seed=4)).get_weights()
     second = build_embedding_network(TrainingConfig(seed=4)).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def _layer_outputs(network, *names):
+    import keras
+
+    return keras.Model(network.inputs, [network.get_layer(name).output for name in names])
+
+
+@pytest.mark.parametrize(("pooling", "layer", "reference"), [
+    ("avg", "average_pool", lambda maps: maps.mean(axis=(1, 2))),
+    ("max", "max_pool", lambda maps: maps.max(axis=(1, 2))),
+])  # fmt: skip
+def test_cnn_pooling_matches_numpy(pooling, layer, reference, rng):
+    network = build_embedding_network(TrainingConfig(architecture="cnn", pooling=pooling, embedding_dim=8))
+    maps, pooled = _layer_outputs(network, "relu_64_7x7", layer)(rng.uniform(size=(3, 28, 28)).astype(np.float32))
+    assert maps.shape == (3, 7, 7, 64) and pooled.shape == (3, 64)
+    np.testing.assert_allclose(np.asarray(pooled), reference(np.asarray(maps)), rtol=1e-5, atol=1e-6)
+
+
+def test_attention_pooling_is_a_softmax_weighted_mean_of_positions(rng):
+    from siamese.models import AttentionPooling
+
+    features = rng.normal(size=(2, 3, 3, 4)).astype(np.float32)
+    layer = AttentionPooling()
+    layer.build(features.shape)
+    kernel, bias = rng.normal(size=4).astype(np.float32), np.float32(0.3)
+    layer.set_weights([kernel, bias])
+    expected = np.zeros((2, 4))
+    for n in range(2):
+        positions = features[n].reshape(-1, 4)
+        scores = positions @ kernel + bias
+        weights = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+        expected[n] = sum(weight * row for weight, row in zip(weights, positions, strict=True))
+    np.testing.assert_allclose(np.asarray(layer(features)), expected, rtol=1e-5, atol=1e-6)
+    network = build_embedding_network(TrainingConfig(architecture="cnn", pooling="attention", embedding_dim=8))
+    assert network.get_layer("attention_pool").output.shape == (None, 64)
+
+
+@pytest.mark.parametrize(("token_pooling", "tokens"), [("cls", 1 + 49), ("mean", 49)])
+def test_vit_turns_patches_into_tokens_and_knows_where_they_lie(token_pooling, tokens, rng, tmp_path):
+    import keras
+
+    config = TrainingConfig(architecture="vit", token_pooling=token_pooling, embedding_dim=16)
+    network = build_embedding_network(config)
+    assert network.get_layer("positions").output.shape == (None, tokens, 64)
+    images = rng.uniform(size=(2, 28, 28)).astype(np.float32)
+    # Swapping two patches changes the embedding: the learned positions tell the tokens apart.
+    swapped = images.copy()
+    swapped[:, :4, :4], swapped[:, 24:, 24:] = images[:, 24:, 24:], images[:, :4, :4]
+    network.get_layer("positions").set_weights([rng.normal(size=(tokens, 64)).astype(np.float32)])
+    assert not np.allclose(embed(network, images), embed(network, swapped), atol=1e-4)
+    network.save(tmp_path / "vit.keras")
+    loaded = keras.models.load_model(tmp_path / "vit.keras", safe_mode=True)
+    np.testing.assert_allclose(embed(loaded, images), embed(network, images), atol=1e-6)
+
+
+def test_pooling_and_patches_are_checked():
+    with pytest.raises(ValueError, match="pooling 'avg' is for the CNN"):
+        TrainingConfig(architecture="vit", pooling="avg")
+    with pytest.raises(ValueError, match="patch_size"):
+        TrainingConfig(architecture="vit", patch_size=5)
