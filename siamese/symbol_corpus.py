@@ -12,11 +12,13 @@ Labels index ``SymbolCorpus.classes``. ``NUM_CLASSES + label`` is a symbol's lab
 
 from __future__ import annotations
 
-import concurrent.futures
+import dataclasses
 import hashlib
 import json
-import multiprocessing
 import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,29 +119,71 @@ def make_symbol_corpus(
     seed: int = CORPUS_SEED,
     variation: Variation | None = None,
     workers: int | None = None,
+    per_class: int | None = None,
 ) -> SymbolCorpus:
     """Draw every class (``symbol_classes()`` unless given): ``drawings_for`` drawings each, seeded per class.
 
     ``workers`` processes share the classes (default: one per CPU core); the result does not depend on it.
+    ``per_class`` draws only that many of each class (the first ones of the full corpus's).
     """
     classes = symbol_classes() if classes is None else tuple(classes)
     variation = variation or Variation()
     font_names = tuple(sorted({source.font for symbol_class in classes for source in symbol_class.sources}))
     workers = max(1, min(workers or os.cpu_count() or 1, len(classes) // 50 or 1))
-    chunks = [[(label, classes[label]) for label in range(start, len(classes), workers)] for start in range(workers)]
-    jobs = [(chunk, seed, variation, font_names) for chunk in chunks]
+    labels = list(range(len(classes)))
     if workers == 1:
-        parts = [_draw_classes(*job) for job in jobs]
+        chunk = [(label, classes[label]) for label in labels]
+        parts = [_draw_classes(chunk, seed, variation, font_names, per_class=per_class)]
     else:
-        # "spawn": a fresh interpreter per worker, safe even when TensorFlow's threads run in this one.
-        context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_draw_classes, *zip(*jobs, strict=True)))
+        chunks = [labels[start::workers] for start in range(workers)]
+        parts = _draw_in_processes(classes, chunks, seed, variation, per_class=per_class)
     images, labels, fonts = (np.concatenate([part[number] for part in parts]) for number in range(3))
     order = np.argsort(labels, kind="stable")  # class by class, as one process would have drawn them
     return SymbolCorpus(
         images=images[order], labels=labels[order], fonts=fonts[order], classes=classes, font_names=font_names
     )
+
+
+def _draw_in_processes(classes, chunks: list[list[int]], seed: int, variation: Variation, *, per_class=None):
+    """Each chunk of class numbers drawn by ``python -m siamese.symbol_corpus`` in a fresh interpreter.
+
+    A plain subprocess, not multiprocessing: that would start by re-importing the caller's main
+    module (a script, the Streamlit server), and forking a process that runs TensorFlow's threads
+    is not safe. The job and the drawings travel through files in a temporary folder.
+    """
+    font_names = tuple(sorted({source.font for symbol_class in classes for source in symbol_class.sources}))
+    with tempfile.TemporaryDirectory(prefix="siamese-symbols-") as folder:
+        processes = []
+        for number, chunk in enumerate(chunks):
+            job = Path(folder) / f"job-{number}.json"
+            job.write_text(json.dumps({
+                "fonts": list(font_names),
+                "classes": [[label, classes[label].to_dict(list(font_names))] for label in chunk],
+                "seed": seed,
+                "per_class": per_class,
+                "variation": dataclasses.asdict(variation),
+            }))  # fmt: skip
+            command = [sys.executable, "-m", "siamese.symbol_corpus", str(job), str(job.with_suffix(".npz"))]
+            processes.append(subprocess.Popen(command, stderr=subprocess.PIPE))
+        parts = []
+        for number, process in enumerate(processes):
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"drawing symbols failed in a worker: {errors.decode(errors='replace')[-500:]}")
+            with np.load(Path(folder) / f"job-{number}.npz", allow_pickle=False) as drawn:
+                parts.append((drawn["images"], drawn["labels"], drawn["fonts"]))
+    return parts
+
+
+def _run_job(job_path: str, out_path: str) -> None:
+    """A worker of ``_draw_in_processes``: draw the job's classes and save them."""
+    job = json.loads(Path(job_path).read_text())
+    fonts = job["fonts"]
+    chunk = [(label, SymbolClass.from_dict(values, fonts)) for label, values in job["classes"]]
+    values = job["variation"]
+    variation = Variation(**{**values, "pen": tuple(values["pen"])})
+    drawn = _draw_classes(chunk, job["seed"], variation, tuple(fonts), per_class=job["per_class"])
+    np.savez(out_path, **dict(zip(("images", "labels", "fonts"), drawn, strict=True)))
 
 
 def _fonts_in_turn(sources):
@@ -152,14 +196,14 @@ def _fonts_in_turn(sources):
     return [source for _, _, source in sorted(ranked, key=lambda item: item[:2])]
 
 
-def _draw_classes(chunk, seed: int, variation: Variation, font_names: tuple[str, ...]):
+def _draw_classes(chunk, seed: int, variation: Variation, font_names: tuple[str, ...], *, per_class=None):
     """``(images (n, 28, 28), labels (n,), fonts (n,))`` for ``chunk``: ``(label, class)`` pairs."""
     font_index = {name: number for number, name in enumerate(font_names)}
     images, labels, fonts = [np.zeros((0, *IMAGE_SHAPE), dtype=np.float32)], [], []
     for label, symbol_class in chunk:
         generator = np.random.default_rng([seed, label])  # per class: the same drawings in any order
         sources = _fonts_in_turn(symbol_class.sources)
-        for number in range(drawings_for(symbol_class)):
+        for number in range(min(per_class or MAX_DRAWINGS, drawings_for(symbol_class))):
             source = sources[number % len(sources)]
             images.append(draw_glyph(source, variation, generator)[None])
             labels.append(label)
@@ -228,3 +272,7 @@ def _as_arrays(corpus: SymbolCorpus) -> dict[str, np.ndarray]:
         "fonts": corpus.fonts,
         "font_names": np.array(corpus.font_names),
     }
+
+
+if __name__ == "__main__":
+    _run_job(*sys.argv[1:3])
