@@ -2,7 +2,8 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, class_load.
+snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, symbol_corpus,
+one_shot_symbols, losses, class_load.
 """
 
 import subprocess
@@ -23,6 +24,9 @@ BENCHMARKS = {
     "first_views": ["bench.first_views"],
     "unseen_digits": ["bench.unseen_digits"],
     "open_set": ["bench.open_set"],
+    "symbol_corpus": ["bench.symbol_corpus"],
+    "one_shot_symbols": ["bench.one_shot_symbols"],
+    "losses": ["bench.losses"],
     "class_load": ["bench.class_load"],
 }
 
