@@ -75,7 +75,17 @@ def _number(text: str, kind):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from siamese.config import ARCHITECTURES, LEARNING_RATE_SCHEDULES, LOSSES, OPTIMIZERS, PAIR_MINING, PRESETS
+    from siamese.config import (
+        ARCHITECTURES,
+        LEARNING_RATE_SCHEDULES,
+        LOSSES,
+        OPTIMIZERS,
+        PAIR_MINING,
+        PATCH_SIZES,
+        POOLINGS,
+        PRESETS,
+        TOKEN_POOLINGS,
+    )
     from siamese.conventions import METRICS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
@@ -86,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default="auto", help=data_help)
     train.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset; other flags override it")
     train.add_argument("--arch", dest="architecture", choices=ARCHITECTURES)
+    train.add_argument("--pooling", choices=POOLINGS, help="the CNN's feature maps to one vector")
+    train.add_argument("--patch-size", type=int, choices=PATCH_SIZES, help="the ViT's patches, in pixels")
+    train.add_argument("--transformer-blocks", type=_positive_int, help="the ViT's depth")
+    train.add_argument("--token-pooling", choices=TOKEN_POOLINGS, help="the ViT's tokens to one vector")
     train.add_argument("--loss", choices=LOSSES)
     train.add_argument("--margin", type=_positive_float)
     train.add_argument("--temperature", type=_positive_float, help="InfoNCE's temperature (--loss infonce)")
@@ -172,6 +186,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     shipped.add_argument("--data", required=True, help="full MNIST: an mnist.npz path, or keras")
     shipped.add_argument("--out", type=Path, help="folder to save it in (default: the package's own)")
+    shipped.add_argument(
+        "--digits-only",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="make the digits-only model that ships beside it (no symbols), for comparison",
+    )
     shipped.set_defaults(handler=_make_shipped_model)
 
     export = commands.add_parser("export", help="files for TensorFlow's Embedding Projector")
@@ -202,7 +222,7 @@ def _load_model(folder: Path):
 
 
 def _config_from(arguments, *, train_size: int | None = None):
-    from siamese.config import TrainingConfig, preset
+    from siamese.config import SYMBOL_EXAMPLES_PER_CLASS, TrainingConfig, preset
 
     base = preset(arguments.preset, train_size=train_size) if arguments.preset else TrainingConfig()
     # Every config field that has a flag of the same name; flags left out keep the preset's value.
@@ -210,8 +230,9 @@ def _config_from(arguments, *, train_size: int | None = None):
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
     if changes.get("loss") == "cosine_bce":
         changes.setdefault("metric", "cosine")
-    config = base.replace(**{name: value for name, value in changes.items() if name != "with_symbols"})
-    return config.including_symbols() if changes.get("with_symbols") else config
+    if changes.get("with_symbols"):  # batches of a few images per class, unless told otherwise
+        changes.setdefault("examples_per_class", base.examples_per_class or SYMBOL_EXAMPLES_PER_CLASS)
+    return base.replace(**changes)
 
 
 def _train(arguments) -> int:
@@ -269,19 +290,21 @@ class _ProgressBar:
 
 
 def _make_shipped_model(arguments) -> int:
-    from siamese.shipped_model import RECIPE, make_shipped_model, shipped_folder
+    from siamese.shipped_model import DIGITS_ONLY_RECIPE, RECIPE, make_shipped_model, shipped_folder
 
     data = _load_data(arguments.data)
-    folder = arguments.out or shipped_folder()
+    recipe = DIGITS_ONLY_RECIPE if arguments.digits_only else RECIPE
+    folder = arguments.out or shipped_folder(digits_only=arguments.digits_only)
     progress = _ProgressBar()
     try:
-        model = make_shipped_model(data, folder, callbacks=[progress])
+        model = make_shipped_model(data, folder, recipe=recipe, callbacks=[progress])
     finally:
         progress.close()
-    figures = model.metrics["full_mnist_test"]
+    figures, unseen = model.metrics["full_mnist_test"], model.metrics["unseen_symbols"]
     print(
-        f"{RECIPE.epochs} epochs; on MNIST's test digits: pair accuracy {figures['pair_accuracy']:.4f}, "
-        f"5-NN {figures['knn_accuracy']:.4f}, precision@1 {figures['precision_at_1']:.4f}"
+        f"{recipe.epochs} epochs; on MNIST's test digits: pair accuracy {figures['pair_accuracy']:.4f}, "
+        f"5-NN {figures['knn_accuracy']:.4f}, precision@1 {figures['precision_at_1']:.4f}; on symbols never "
+        f"trained on: 5-way 1-shot {unseen['5_way_1_shot']:.4f}, 20-way 1-shot {unseen['20_way_1_shot']:.4f}"
     )
     print(f"saved to {folder}")
     return 0

@@ -1,12 +1,18 @@
-"""The pre-trained model that ships inside the package, so the app can read digits with no training wait.
+"""The pre-trained models that ship inside the package, so the app answers with no training wait.
 
-It is the CNN of ``RECIPE``, trained by the project's own ``train`` on the MNIST training digits
-that are *not* in the embedded 5,000-digit subset, so that both MNIST's test set and the embedded
-test split stay unseen. ``siamese-explorer make-shipped-model --data mnist.npz`` makes it again
-(seeded, so the same weights up to the floating-point order of the CPU it runs on).
+The shipped model is the CNN of ``RECIPE``, trained by the project's own ``train`` on the MNIST
+training digits that are *not* in the embedded 5,000-digit subset (so that both MNIST's test set and
+the embedded test split stay unseen) together with the background classes of the symbol corpus (so
+that its distance works on shapes it never saw: ``symbol_classes``). Its ``metrics.json`` holds its
+test figures, its one-shot figures on the evaluation symbols and its open-set rule (``open_set``).
 
-The folder holds the usual model files and ``SHA256SUMS``; ``load_shipped_model`` refuses files
-whose checksum does not match, in one ``ValueError``.
+Beside it ships the digits-only model (``DIGITS_ONLY_RECIPE``: the same CNN on the same digits and
+nothing else), kept for one lesson: where each network puts shapes it never saw.
+
+``siamese-explorer make-shipped-model --data mnist.npz [--digits-only]`` makes either again (seeded,
+so the same weights up to the floating-point order of the CPU it runs on). Each folder holds the
+usual model files and ``SHA256SUMS``; loading refuses files whose checksum does not match, in one
+``ValueError``.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ if TYPE_CHECKING:  # TensorFlow loads only when a model is loaded or made, not t
     from siamese.trained_model import TrainedModel
 
 NAME = "the shipped model"
+DIGITS_ONLY_NAME = "the digits-only model"
 CHECKSUM_FILE = "SHA256SUMS"
 MAX_BYTES = 5 * 1024 * 1024
 
 # Chosen for digits drawn on a canvas: the "best" preset's CNN, trained longer, with every kind of
 # variation a hand adds that MNIST's own writers added less of (see BENCHMARKS.md).
-RECIPE = PRESETS["best"].replace(
+DIGITS_ONLY_RECIPE = PRESETS["best"].replace(
     augment_rotation=12.0,
     augment_scale=0.12,
     augment_shear=0.25,
@@ -40,11 +47,13 @@ RECIPE = PRESETS["best"].replace(
     epochs=12,
     seed=0,
 )
+# The same network and digits, with the background symbols in batches of four images a class.
+RECIPE = DIGITS_ONLY_RECIPE.including_symbols()
 
 
-def shipped_folder() -> Path:
-    """Where the package keeps the shipped model."""
-    return Path(str(importlib.resources.files("siamese") / "shipped_model"))
+def shipped_folder(*, digits_only: bool = False) -> Path:
+    """Where the package keeps the shipped model (or the digits-only one)."""
+    return Path(str(importlib.resources.files("siamese") / ("digits_only_model" if digits_only else "shipped_model")))
 
 
 def load_shipped_model(folder: str | Path | None = None, *, lazy: bool = False) -> TrainedModel:
@@ -57,14 +66,22 @@ def load_shipped_model(folder: str | Path | None = None, *, lazy: bool = False) 
     ValueError
         When a file is missing, altered or unreadable.
     """
+    return _load_checked(Path(folder) if folder is not None else shipped_folder(), NAME, lazy=lazy)
+
+
+def load_digits_only_model(*, lazy: bool = False) -> TrainedModel:
+    """The digits-only model (``DIGITS_ONLY_RECIPE``), checked like the shipped one."""
+    return _load_checked(shipped_folder(digits_only=True), DIGITS_ONLY_NAME, lazy=lazy)
+
+
+def _load_checked(folder: Path, name: str, *, lazy: bool) -> TrainedModel:
     from siamese.storage import load_model
     from siamese.trained_model import ModelOrigin
 
-    folder = Path(folder) if folder is not None else shipped_folder()
     problem = check_files(folder)
     if problem:
         raise ValueError(problem)
-    return load_model(folder, name=NAME, origin=ModelOrigin.SHIPPED, lazy=lazy)
+    return load_model(folder, name=name, origin=ModelOrigin.SHIPPED, lazy=lazy)
 
 
 def check_files(folder: str | Path | None = None) -> str | None:
@@ -84,10 +101,17 @@ def check_files(folder: str | Path | None = None) -> str | None:
 
 
 def make_shipped_model(
-    full_mnist: MnistData, folder: str | Path, *, recipe: TrainingConfig = RECIPE, callbacks=()
+    full_mnist: MnistData, folder: str | Path, *, recipe: TrainingConfig = RECIPE, callbacks=(), symbols=None
 ) -> TrainedModel:
-    """Train ``recipe`` on full MNIST without the embedded subset; save it with its test figures and checksums."""
+    """Train ``recipe`` on full MNIST without the embedded subset (and the background symbols if it says so);
+    save it with its test figures, its one-shot figures and open-set rule, and checksums.
+
+    ``symbols`` stands in for the packaged symbol corpus (``symbol_corpus.load_symbol_corpus``).
+    """
+    from siamese.open_set import calibrate_model
     from siamese.storage import save_model
+    from siamese.symbol_classes import Split
+    from siamese.symbol_corpus import load_symbol_corpus
     from siamese.trained_model import ModelOrigin, TrainedModel
     from siamese.training import train
 
@@ -95,12 +119,18 @@ def make_shipped_model(
         raise ValueError("the shipped model is made from full MNIST (60,000 training and 10,000 test digits)")
     # Named by what it is, not where this machine keeps it: the description is saved in metrics.json.
     full_mnist = dataclasses.replace(full_mnist, description="Full MNIST (60,000 train / 10,000 test digits)")
-    result = train(recipe, without_embedded_subset(full_mnist), callbacks=callbacks)
-    model = TrainedModel.from_result(result, name=NAME, origin=ModelOrigin.SHIPPED)
-    embedded = load_embedded_mnist()
+    symbols = symbols if symbols is not None else load_symbol_corpus()
+    training_digits = without_embedded_subset(full_mnist)
+    result = train(recipe, training_digits, callbacks=callbacks, symbols=symbols)
+    name = NAME if recipe.with_symbols else DIGITS_ONLY_NAME
+    model = TrainedModel.from_result(result, name=name, origin=ModelOrigin.SHIPPED)
+    network = model.embedding_network
+    calibration = symbols.only(Split.CALIBRATION)
     figures = {
         "full_mnist_test": _test_figures(model, full_mnist),
-        "embedded_test": _test_figures(model, embedded),
+        "embedded_test": _test_figures(model, load_embedded_mnist()),
+        "unseen_symbols": _one_shot_figures(model, symbols.only(Split.EVALUATION)),
+        "open_set": calibrate_model(network, training_digits, recipe, calibration).to_dict(),
     }
     model = dataclasses.replace(model, metrics={**model.metrics, **figures})
     folder = save_model(model, folder)
@@ -121,6 +151,23 @@ def _test_figures(model: TrainedModel, data: MnistData) -> dict:
 
     evaluation = evaluate_model(model.embedding_network, data, threshold=model.threshold, metric=model.config.metric)
     return {**evaluation.summary(), "references": len(data.y_train), "data": data.description}
+
+
+def _one_shot_figures(model: TrainedModel, unseen) -> dict:
+    """5- and 20-way 1-shot accuracy on symbol classes never trained on, queries in other fonts than supports."""
+    from siamese.few_shot import classes_with_styles, evaluate_few_shot
+    from siamese.models import embed
+
+    embeddings = embed(model.embedding_network, unseen.images)
+    classes = classes_with_styles(unseen.labels, unseen.fonts)
+    figures = {"classes": len(classes)}
+    for way in (5, 20):
+        result = evaluate_few_shot(
+            embeddings, unseen.labels, classes=classes, n_way=way, k_shot=1, episodes=2000,
+            metric=model.config.metric, styles=unseen.fonts,
+        )  # fmt: skip
+        figures[f"{way}_way_1_shot"] = round(result.accuracy, 4)
+    return figures
 
 
 def _read_checksums(folder: Path) -> dict[str, str]:

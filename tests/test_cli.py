@@ -103,6 +103,9 @@ def test_export_writes_projector_files(model_folder, tmp_path, capsys):
         (["train", "--learning-rate", "abc", "--out", "x"], "not a number"),
         (["train", "--data", "/nonexistent.npz", "--out", "x"], "does not exist"),
         (["train", "--data", "embedded", "--batch-size", "100000", "--out", "x"], "larger than"),
+        (["train", "--with-symbols", "--pair-mining", "fixed", "--out", "x"], "need pair_mining='online'"),
+        (["train", "--examples-per-class", "5", "--batch-size", "32", "--out", "x"], "multiple of"),
+        (["one-shot", "--model", "/nonexistent/model", "--classes", "symbols"], "does not exist"),
     ],
 )
 def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys):
@@ -114,6 +117,18 @@ def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys
     error = capsys.readouterr().err
     assert message in error
     assert "Traceback" not in error
+
+
+def test_one_shot_on_symbols_answers_in_json(model_folder, small_symbol_corpus, monkeypatch, capsys):
+    """Episodes of symbol classes no model trains on, supports and queries in different fonts."""
+    monkeypatch.setattr("siamese.symbol_corpus.load_symbol_corpus", lambda *args, **kwargs: small_symbol_corpus)
+    arguments = ["one-shot", "--model", str(model_folder), "--classes", "symbols", "--way", "5", "--episodes", "200"]
+    assert main([*arguments, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["class_choice"] == "symbols" and summary["way"] == 5 and summary["episodes"] == 200
+    assert "greek" in summary["families"] and summary["classes"] >= 5
+    assert 0.2 < summary["accuracy"] <= 1.0  # a digit network still does better than guessing one in five
+    assert summary["interval"][0] <= summary["accuracy"] <= summary["interval"][1]
 
 
 def test_no_traceback_reaches_the_terminal():
@@ -137,6 +152,10 @@ def test_no_traceback_reaches_the_terminal():
         (["--preset", "classic"], {"normalize_embeddings": False, "restore_best_weights": False}),
         (["--no-restore-best-weights", "--metric", "cosine"], {"restore_best_weights": False, "metric": "cosine"}),
         (["--loss", "cosine_bce"], {"metric": "cosine"}),
+        (["--with-symbols"], {"with_symbols": True, "examples_per_class": 4, "pair_mining": "online"}),
+        (["--with-symbols", "--examples-per-class", "8"], {"with_symbols": True, "examples_per_class": 8}),
+        (["--no-with-symbols"], {"with_symbols": False, "examples_per_class": 0}),
+        (["--loss", "infonce", "--temperature", "0.05"], {"loss": "infonce", "temperature": 0.05}),
     ],
 )
 def test_every_boolean_flag_can_be_turned_on_and_off(flags, expected):
