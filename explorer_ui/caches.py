@@ -19,12 +19,17 @@ from siamese.mnist import MnistData
 if TYPE_CHECKING:
     from siamese.evaluation import Evaluation
     from siamese.neighbour_index import NeighbourIndex
+    from siamese.open_set import OpenSetRule
     from siamese.projection import Projection
     from siamese.retrieval import RetrievalMetrics
+    from siamese.symbol_corpus import SymbolCorpus
     from siamese.trained_model import TrainedModel
     from siamese.unseen_digits import SeenUnseen
+    from siamese.unseen_shapes import Placement
 
 MAP_SAMPLE_SIZE = 2000  # reference digits on the Draw page's map
+LESSON_CLASSES = 160  # evaluation symbol classes shown to both networks on the New symbols page
+LESSON_DRAWINGS = 2
 SAMPLE_SEED = 0
 PROJECTOR_POINTS = 2000
 
@@ -322,3 +327,95 @@ def _few_shot_accuracy(model_key: str, classes, way: int, shot: int, _model: Tra
         k_shot=shot,
         metric=_model.config.metric,
     )
+
+
+def open_set_rule(model: TrainedModel, data: MnistData) -> OpenSetRule:
+    """How ``model`` tells a taught symbol, a digit and "none of these" apart (``siamese.open_set``).
+
+    Saved with the model when it was made with symbols (the shipped model); otherwise fitted once on the
+    calibration symbols (seconds) and kept on disk for a saved model.
+    """
+    from siamese.open_set import OpenSetRule
+
+    if "open_set" in model.metrics:
+        return OpenSetRule.from_dict(model.metrics["open_set"])
+    return _open_set_rule(model.key, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Fitting the rule for new symbols, on symbols this network never saw…")
+def _open_set_rule(model_key: str, _model: TrainedModel, _data: MnistData) -> OpenSetRule:
+    from siamese.open_set import OpenSetRule, calibrate_model
+    from siamese.symbol_classes import Split
+    from siamese.symbol_corpus import load_symbol_corpus
+
+    def compute() -> dict:
+        calibration = load_symbol_corpus(cache_root(), splits=(Split.CALIBRATION,))
+        return calibrate_model(_model.embedding_network, _data, _model.config, calibration).to_dict()
+
+    return OpenSetRule.from_dict(_on_disk(_model, _data, "open-set", compute))
+
+
+def digit_centres(model: TrainedModel, data: MnistData) -> np.ndarray:
+    """``(10, D)``: each digit's mean embedding among the training digits (no network needed)."""
+    return _digit_centres(model.key, model, data)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _digit_centres(model_key: str, _model: TrainedModel, _data: MnistData) -> np.ndarray:
+    from siamese.open_set import digit_centres as centres
+
+    return centres(reference_embeddings(_model, _data), _data.y_train, metric=_model.config.metric)
+
+
+@st.cache_resource(show_spinner=False)
+def lesson_shapes() -> SymbolCorpus:
+    """A few drawings of a spread of evaluation classes (no network ever trains on them): a second to draw."""
+    from siamese.symbol_classes import Split, symbol_classes
+    from siamese.symbol_corpus import make_symbol_corpus
+
+    unseen = [symbol_class for symbol_class in symbol_classes() if symbol_class.split == Split.EVALUATION]
+    chosen = tuple(unseen[:: max(1, len(unseen) // LESSON_CLASSES)][:LESSON_CLASSES])
+    return make_symbol_corpus(chosen, per_class=LESSON_DRAWINGS, workers=1)
+
+
+def unseen_placement(model: TrainedModel, data: MnistData) -> Placement:
+    """Where ``model`` puts ``lesson_shapes`` among a sample of the training digits (needs the network)."""
+    return _unseen_placement(model.key, model, data)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Showing the network shapes it never saw…")
+def _unseen_placement(model_key: str, _model: TrainedModel, _data: MnistData) -> Placement:
+    from siamese.models import embed
+    from siamese.unseen_shapes import place_unseen
+
+    chosen = sample_positions(len(_data.y_train), MAP_SAMPLE_SIZE)
+    digits = reference_embeddings(_model, _data)[chosen]
+    shapes = embed(_model.embedding_network, lesson_shapes().images)
+    return place_unseen(digits, _data.y_train[chosen], shapes, metric=_model.config.metric)
+
+
+def embed_images(model: TrainedModel, images: np.ndarray) -> np.ndarray:
+    """``(n, 28, 28) -> (n, D)`` by ``model``; no network is read for no images."""
+    if not len(images):
+        return np.zeros((0, model.embedding_dim), dtype=np.float32)
+    from siamese.models import embed  # TensorFlow: only once there are images
+
+    return embed(model.embedding_network, images)
+
+
+@st.cache_resource(show_spinner="Drawing the symbol corpus (once; about a minute the first time, then from disk)…")
+def symbol_corpus() -> SymbolCorpus:
+    """The whole symbol corpus, shared by every session: from the cache folder, or drawn there once."""
+    from siamese.symbol_corpus import load_symbol_corpus
+
+    return load_symbol_corpus(cache_root())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def symbol_examples(family: str, count: int) -> SymbolCorpus:
+    """The drawings the corpus makes of a family's first ``count`` classes (a fraction of a second, no corpus)."""
+    from siamese.symbol_classes import symbol_classes
+    from siamese.symbol_corpus import make_symbol_corpus
+
+    classes = tuple(symbol_class for symbol_class in symbol_classes() if symbol_class.family == family)[:count]
+    return make_symbol_corpus(classes, workers=1)

@@ -91,6 +91,28 @@ def _shipped_model() -> tuple[TrainedModel | None, str]:
         return None, str(error)
 
 
+def digits_only_model() -> TrainedModel | None:
+    """The digits-only network that ships beside the shipped model (for a lesson), or ``None`` if unusable."""
+    model, _ = _digits_only_model()
+    return model
+
+
+@st.cache_resource(show_spinner=False)
+def _digits_only_model() -> tuple[TrainedModel | None, str]:
+    from siamese.shipped_model import load_digits_only_model
+
+    try:
+        return load_digits_only_model(lazy=True), ""
+    except ValueError as error:
+        return None, str(error)
+
+
+def shipped_model() -> TrainedModel | None:
+    """The shipped model (digits and symbols), or ``None`` if its files are unusable."""
+    model, _ = _shipped_model()
+    return model
+
+
 def get_network_ready(model: TrainedModel) -> None:
     """Call at the end of a page: reads a network still in its file in the background, while the
     visitor looks at the page, so that their first drawing or click seldom waits for it."""

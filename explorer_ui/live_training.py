@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui import state
+from explorer_ui.caches import symbol_corpus
 from explorer_ui.maps import snapshot_figure
 from explorer_ui.streamlit_internals import ScriptInterruption
 from explorer_ui.training_charts import loss_figure
@@ -65,6 +66,7 @@ def run_training(config: TrainingConfig, data: MnistData) -> RunRecord | None:
 
     Returns ``None`` after an on-screen message when training could not start.
     """
+    symbols = symbol_corpus() if config.with_symbols else None  # drawn once per server, with a spinner
     stop = StopRequest()
     images, labels = snapshot_sample(data)
     view = _LiveView(stop, labels)
@@ -72,7 +74,7 @@ def run_training(config: TrainingConfig, data: MnistData) -> RunRecord | None:
     view.snapshots = snapshots
     with training_gate():
         try:
-            result = train(config, data, callbacks=[view, snapshots], stop=stop)
+            result = train(config, data, callbacks=[view, snapshots], stop=stop, symbols=symbols)
         except ValueError as error:
             st.error(f"Training could not start: {error}")
             return None

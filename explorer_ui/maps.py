@@ -15,8 +15,10 @@ from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
     from siamese.snapshots import Snapshot
+    from siamese.unseen_shapes import Placement
 
 UNSEEN_SYMBOL = "diamond"  # digits the model never saw in training: their own marker and legend entry
+UNSEEN_SHAPE_COLOUR = "#475569"
 
 
 def digit_name(digit: int, held_out: tuple[int, ...]) -> str:
@@ -157,9 +159,7 @@ def reference_map(
         traces.append(_trace_dict(neighbours, name="nearest", marker=ring, hover="one of the nearest training digits"))
     traces.extend(extra_traces)
     if query is not None:
-        colour = DIGIT_COLOURS[query_digit] if query_digit is not None else INK_COLOUR
-        star = {"symbol": "star", "size": 26, "color": colour, "line": outline}
-        traces.append(_trace_dict(query, name="your drawing", marker=star, hover="your drawing"))
+        traces.append(query_trace(query, digit=query_digit))
     layout = {
         "height": 460,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
@@ -169,6 +169,13 @@ def reference_map(
         "title": {"text": f"{len(labels):,} training digits, flattened to 2-D", "font": {"size": 14}},
     }
     return go.Figure(data=traces, layout=layout)
+
+
+def query_trace(point: np.ndarray, *, digit: int | None = None) -> dict:
+    """The student's drawing, ``(1, 2)``, as a star (in its digit's colour when it was read as one)."""
+    colour = DIGIT_COLOURS[digit] if digit is not None else INK_COLOUR
+    star = {"symbol": "star", "size": 26, "color": colour, "line": {"color": INK_COLOUR, "width": 2}}
+    return _trace_dict(point, name="your drawing", marker=star, hover="your drawing")
 
 
 def symbol_traces(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> tuple[dict, ...]:
@@ -188,6 +195,42 @@ def symbol_traces(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
         )
         for number, name in enumerate(names)
     )
+
+
+def placement_figure(
+    placement: Placement, *, extra_traces: tuple[dict, ...] = (), title: str, height: int = 420
+) -> go.Figure:
+    """Training digits (by digit) and shapes the network never saw (grey crosses) on one map, plus ``extra_traces``."""
+    digits = placement.digit_points
+    traces = [
+        _trace_dict(
+            digits[placement.digit_labels == digit],
+            name=str(digit),
+            marker=digit_marker(digit, (), size=5, opacity=0.5),
+            hover=f"a training {digit}",
+            kind="scattergl",
+        )
+        for digit in range(NUM_CLASSES)
+    ]
+    shapes = {
+        "symbol": "x-thin",
+        "size": 7,
+        "color": UNSEEN_SHAPE_COLOUR,
+        "line": {"width": 1.5, "color": UNSEEN_SHAPE_COLOUR},
+    }
+    traces.append(
+        _trace_dict(placement.shape_points, name="unseen shapes", marker=shapes, hover="a shape never trained on")
+    )
+    traces.extend(extra_traces)
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"itemsizing": "constant", "orientation": "h", "y": -0.02, "yanchor": "top"},
+        "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
+        "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
+        "title": {"text": title, "font": {"size": 14}},
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
 def as_xy(points: np.ndarray) -> np.ndarray:

@@ -9,11 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from explorer_ui import state
+from explorer_ui.caches import symbol_examples
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, pair_picture
 from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
 from siamese.mnist import MnistData
 from siamese.pairs import Pairs, make_pairs
+from siamese.symbol_classes import Split, symbol_classes
+from siamese.symbol_corpus import drawings_for, family_table
 
 EXAMPLES_SHOWN = 40
 EXAMPLE_COLUMNS = 10
@@ -22,6 +25,13 @@ PAIR_WIDTH = 240  # four pairs a row on a laptop, three on a tablet, one on a ph
 GRID_WIDTH = 600  # the grid of examples (10 digits of 58 px)
 COUNTS_WIDTH = 460
 ALL_DIGITS = "all"
+SYMBOL_CLASSES_SHOWN = 8
+SYMBOL_DRAWINGS_SHOWN = 12
+SPLIT_WORDS = {
+    Split.BACKGROUND: "trained on",
+    Split.CALIBRATION: "never trained on (fits the open-set rule)",
+    Split.EVALUATION: "never trained on (evaluation)",
+}
 
 
 def browse_digits(data: MnistData) -> None:
@@ -104,12 +114,53 @@ def draw_pair(data: MnistData, left: int, right: int, label: int) -> None:
     st.caption(f"training pictures #{left} and #{right}")
 
 
+def show_symbols() -> None:
+    """The symbol corpus: how many classes of each family, the split, and drawings of a family's classes."""
+    st.header("Symbols beyond the digits")
+    st.caption(
+        "Besides MNIST, the network can learn from a corpus of symbols: letters, kana, signs and shapes from the "
+        "pen-stroke Hershey fonts and the printed fonts that ship with the app, each drawn many times with a "
+        "wobbly hand, a random pen, small turns and bends, then put into MNIST's 28 × 28 form. The classes are "
+        "split once and for all: **background** classes are trained on; **calibration** and **evaluation** "
+        "classes never are. Every Greek and Cyrillic letter is an evaluation class, so when the app says a "
+        'network "never saw" a Σ, it never did.'
+    )
+    classes = symbol_classes()
+    table = pd.DataFrame(family_table(classes))
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=COUNTS_WIDTH + 120):
+            st.dataframe(table, hide_index=True, height=320)
+            background = sum(symbol_class.split == Split.BACKGROUND for symbol_class in classes)
+            st.caption(
+                f"{len(classes):,} classes and {table['drawings'].sum():,} drawings in all; "
+                f"{background:,} classes are trained on."
+            )
+        with st.container(width=GRID_WIDTH + 40):
+            show_symbol_family(table["family"].tolist())
+
+
+def show_symbol_family(families: list[str]) -> None:
+    family = st.selectbox("Family", families, index=families.index("greek"), key=state.SYMBOL_FAMILY, width=240)
+    examples = symbol_examples(family, SYMBOL_CLASSES_SHOWN)
+    for label, symbol_class in enumerate(examples.classes):
+        st.image(
+            digit_grid(examples.drawings_of(label, count=SYMBOL_DRAWINGS_SHOWN), columns=SYMBOL_DRAWINGS_SHOWN),
+            caption=f"{symbol_class.name} · {SPLIT_WORDS[symbol_class.split]} · "
+            f"{drawings_for(symbol_class)} drawings from {len(symbol_class.fonts)} font(s)",
+        )
+    members = sum(symbol_class.family == family for symbol_class in symbol_classes())
+    if members > SYMBOL_CLASSES_SHOWN:
+        st.caption(f"The first {SYMBOL_CLASSES_SHOWN} of this family's {members} classes.")
+
+
 def main() -> None:
     data = page_setup("Data & pairs")
     st.title("Data & pairs")
     browse_digits(data)
     st.divider()
     show_pairs(data)
+    st.divider()
+    show_symbols()
 
 
 main()

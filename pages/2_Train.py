@@ -29,9 +29,11 @@ FIELDS = {  # config field -> (label, help)
         "Loss",
         "contrastive: pull same pairs together, push different pairs a margin apart. "
         "triplet: an anchor must be closer to a positive than to a negative by the margin. "
-        "cosine_bce: classify pairs from their cosine similarity.",
+        "cosine_bce: classify pairs from their cosine similarity. "
+        "infonce: pick each image's partners out of the whole batch (supervised InfoNCE, as in CLIP).",
     ),
     "margin": ("Margin", "How far apart different digits must be before the loss stops pushing them."),
+    "temperature": ("Temperature", "InfoNCE only: lower makes the hardest negatives count more."),
     "metric": ("Distance", "How closeness is measured. cosine_bce needs cosine."),
     "pair_mining": (
         "Pairs",
@@ -59,6 +61,17 @@ FIELDS = {  # config field -> (label, help)
         "Digits training never shows. Afterwards Evaluate scores them apart: a learned distance can still "
         "tell apart digits it never saw, which a classifier cannot name.",
     ),
+    "with_symbols": (
+        "Also learn from symbols",
+        "Train on over a thousand kinds of letters and signs besides the digits (never Greek or Cyrillic: "
+        "those stay unseen). The distance learns what tells shapes apart, so it does better on digits and "
+        "symbols it never saw. Needs online pairs; takes about one and a half times as long.",
+    ),
+    "examples_per_class": (
+        "Images per class in a batch",
+        "Online pairs only: build each batch from this many images of each of its classes (0: random batches), "
+        "so every image has partners of its own class. Learning from symbols uses 4.",
+    ),
     "seed": ("Seed", "Same seed, same run."),
 }
 CHOICES = {
@@ -69,9 +82,10 @@ CHOICES = {
     "optimizer": OPTIMIZERS,
     "learning_rate_schedule": LEARNING_RATE_SCHEDULES,
 }
-CHECKBOXES = ("normalize_embeddings", "restore_best_weights")
+CHECKBOXES = ("normalize_embeddings", "restore_best_weights", "with_symbols")
 DECIMALS = (
     "margin",
+    "temperature",
     "learning_rate",
     "augment_rotation",
     "augment_scale",
@@ -118,16 +132,18 @@ def settings_form(data: MnistData) -> TrainingConfig | None:
                 column.number_input(label, key=key, help=help_text, step=1)
     values = {field: state.value(state.train_field(field)) for field in FIELDS}
     try:
-        return TrainingConfig(**values, validation_fraction=PRESETS["quick"].validation_fraction)
+        config = TrainingConfig(**values, validation_fraction=PRESETS["quick"].validation_fraction)
     except (TypeError, ValueError) as error:
         st.error(f"These settings can't be trained: {error}.")
         return None
+    return config.including_symbols() if config.with_symbols else config
 
 
 def describe(config: TrainingConfig, data: MnistData) -> None:
     held_out = (
         f" · never shown the digits {', '.join(map(str, config.held_out_digits))}" if config.held_out_digits else ""
     )
+    held_out += " · with the symbols" if config.with_symbols else ""
     st.caption(
         f"{config.architecture.upper()} · D={config.embedding_dim} · {config.loss} (margin {config.margin:g}) · "
         f"{config.metric} · {config.pair_mining} pairs · {config.optimizer} lr {config.learning_rate:g} · "

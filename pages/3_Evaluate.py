@@ -169,8 +169,20 @@ def figure_rows(figures) -> dict[str, str]:
     }
 
 
+def symbols_twin(model: TrainedModel) -> TrainedModel | None:
+    """This session's latest model trained like ``model`` but for the symbols (with them if it had none)."""
+    for run in reversed(state.runs()):
+        other = run.model
+        if other is None or other.config.with_symbols == model.config.with_symbols:
+            continue
+        if other.config.without_symbols() == model.config.without_symbols():
+            return other
+    return None
+
+
 def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
-    """Seen and unseen digits scored apart, for this model, raw pixels and (on request) a classifier."""
+    """Seen and unseen digits scored apart, for this model, raw pixels, its twin trained with (or without) the
+    symbols, and (on request) a classifier."""
     held_out = model.config.held_out_digits
     st.header("Digits it never saw")
     st.caption(
@@ -183,10 +195,15 @@ def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
     columns = {}
     with st.spinner("Scoring seen and unseen digits…"):
         results = {embedder: seen_unseen(model, data, embedder=embedder) for embedder in embedders}
+        twin = symbols_twin(model)
+        if twin is not None:
+            results["twin"] = seen_unseen(twin, data, embedder="siamese")
+    names = {**EMBEDDER_NAMES, "twin": "The same, " + ("digits only" if model.config.with_symbols else "with symbols")}
     for embedder, figures in results.items():
         for group in ("seen", "unseen"):
-            columns[f"{EMBEDDER_NAMES[embedder]} · {group}"] = figure_rows(getattr(figures, group))
+            columns[f"{names[embedder]} · {group}"] = figure_rows(getattr(figures, group))
     st.dataframe(pd.DataFrame(columns), width="stretch")
+    st.caption(symbols_verdict(model, results))
     if "classifier" not in results:
         st.button(
             "Train a classifier to compare",
@@ -200,8 +217,37 @@ def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
         st.caption(verdict(results))
 
 
+def symbols_verdict(model: TrainedModel, results) -> str:
+    """What learning from symbols too did for the unseen digits, when both runs are here; else how to see it."""
+    if "twin" not in results:
+        other = "with" if not model.config.with_symbols else "without"
+        return (
+            f"To see what symbols add, train the same settings again {other} “Also learn from symbols” (Train page): "
+            "both runs are then scored here side by side."
+        )
+    with_symbols, digits_only = ("siamese", "twin") if model.config.with_symbols else ("twin", "siamese")
+    shots = {name: results[embedder].unseen.few_shot for name, embedder in
+             (("with", with_symbols), ("without", digits_only), ("pixels", "pixels"))}  # fmt: skip
+    if None in shots.values():
+        return "Too few unseen test digits for one-shot episodes."
+    scores = {name: shot.accuracy for name, shot in shots.items()}
+    better = scores["with"] > scores["without"]
+    return (
+        f"5-way 1-shot on the digits neither run saw: {scores['with']:.1%} with the symbols, {scores['without']:.1%} "
+        f"on digits alone, {scores['pixels']:.1%} for raw pixels. "
+        + (
+            "Learning to tell over a thousand kinds of shape apart taught the distance what makes shapes differ in "
+            "general, so digits it never saw still land in places of their own instead of on the digits it knows."
+            if better
+            else "Here the symbols did not help: with few epochs or little data the network has not yet learned "
+            "from them what tells shapes apart; more epochs or full MNIST change this (BENCHMARKS.md)."
+        )
+    )
+
+
 def verdict(results) -> str:
     """Which embedding reads unseen digits best, said plainly, whichever it is, and why."""
+    results = {embedder: figures for embedder, figures in results.items() if embedder != "twin"}
     unseen = {embedder: results[embedder].unseen for embedder in results}
     ranking = sorted(unseen, key=lambda embedder: unseen[embedder].knn_accuracy, reverse=True)
     scores = ", ".join(f"{EMBEDDER_NAMES[name].lower()} {unseen[name].knn_accuracy:.1%}" for name in ranking)

@@ -1,31 +1,31 @@
 """New symbols: teach the network symbols of your own from a few drawings each, with no retraining.
 
-The network was only ever trained on digits. Its embedding of a new drawing is compared with the
-embeddings of the student's own examples (and of the training digits): the nearest example names
-it, or nothing does when even the nearest is farther than the model's same/different threshold.
-Until something is drawn the page needs no network, so after a restart it shows while that loads.
+A new drawing's embedding is compared with the embeddings of the student's own examples and of the
+training digits, and ``siamese.open_set`` names it: a taught symbol, a digit, or none of these. Then
+two shipped networks show where they put shapes they never saw: the digits-only one squeezes them onto
+its digits, the one trained on hundreds of symbol classes gives them places of their own. Until
+something is drawn the page needs no network, so after a restart it shows while that loads.
 """
 
-import numpy as np
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import reference_index, reference_map
+from explorer_ui.caches import digit_centres, embed_images, open_set_rule, reference_index, unseen_placement
 from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, clear_button, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
-from explorer_ui.default_model import active_model, get_network_ready
+from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
 from explorer_ui.formatting import format_distance, plain
-from explorer_ui.maps import as_xy, symbol_traces
-from explorer_ui.maps import reference_map as map_figure
+from explorer_ui.maps import as_xy, placement_figure, query_trace, symbol_traces
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, SAME_COLOUR, digit_grid, digit_picture
+from siamese.drawing import DrawingSteps
 from siamese.mnist import MnistData
-from siamese.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet, identify
+from siamese.open_set import identify
+from siamese.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet
 from siamese.trained_model import TrainedModel
 
 TEACH_CANVAS, ASK_CANVAS = "symbol_canvas", "symbol_query"
 PANEL_WIDTH = 560
-MAP_METHODS = ("PCA", "UMAP")
 TEACH_HINT = "✏️ Draw your symbol in the black box, white on black."
 ASK_HINT = "✏️ Draw one of your symbols (or a digit) again: the network says which it is."
 
@@ -89,20 +89,9 @@ def forget(name: str) -> None:
     state.use_symbols(state.symbols().without(name))
 
 
-def embed_symbols(model: TrainedModel, symbols: SymbolSet):
-    """``(n, D) float32``: the embeddings of every example drawing."""
-    if not len(symbols):  # nothing taught yet: no network needed
-        return np.zeros((0, model.embedding_dim), dtype=np.float32)
-    from siamese.models import embed  # TensorFlow: only once there are drawings
-
-    return embed(model.embedding_network, symbols.images)
-
-
-def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
-    """A canvas for a query, the answer, the nearest examples and where it all lands on a map."""
+def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> DrawingSteps | None:
+    """A canvas for a query, the answer and the nearest examples; returns the drawing asked about."""
     st.subheader("2 · Draw one again: which is it?")
-    answer = None
-    examples = embed_symbols(model, symbols)  # once a run: for the answer and for the map
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
             steps = drawing_canvas(ASK_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
@@ -110,12 +99,13 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
         with st.container(width=PANEL_WIDTH):
             if steps is None or not steps.ok:
                 explain_canvas(steps, hint=ASK_HINT)
-            else:
-                index = reference_index(model, data)
-                query = index.embed(steps.centred)
-                answer = identify(query, symbols, examples, index, threshold=model.threshold)
-                show_answer(answer, symbols, data)
-    show_map(model, data, symbols, examples, query=None if answer is None else query)
+                return None
+            index = reference_index(model, data)
+            query = index.embed(steps.centred)
+            examples = embed_images(model, symbols.images)
+            rule, centres = open_set_rule(model, data), digit_centres(model, data)
+            show_answer(identify(query, symbols, examples, index, rule=rule, centres=centres), symbols, data)
+    return steps
 
 
 def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
@@ -126,14 +116,19 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
         st.markdown(f"### It looks like the digit {answer.digit}")
     else:
         st.markdown("### None of these")
+    rule = answer.rule
     st.caption(
-        f"The nearest example is at distance {format_distance(nearest.distance)}; the model calls two drawings the "
-        f"same when they are at most {format_distance(answer.threshold)} apart (its threshold for digits). "
+        f"How it decides: your nearest drawing names it if it lies within {format_distance(rule.symbol_threshold)} "
+        f"and nearer than any training digit; otherwise it is a digit if it lies within "
+        f"{format_distance(rule.digit_threshold)} of that digit's centre; otherwise none of these. Both limits "
+        "were set on symbols this network never saw. "
+        f"Here the nearest example is at {format_distance(nearest.distance)} and the nearest digit centre at "
+        f"{format_distance(answer.centre_distance)}."
         + (
-            "Nearer than that is a match."
-            if not answer.is_none_of_these
-            else "Nothing is that near, so: none of these. If you meant one of your symbols, add this drawing to "
-            "it above: a few drawings in different styles teach it more than one."
+            " If you meant one of your symbols, add this drawing to it above: a few drawings in different styles "
+            "teach it more than one."
+            if answer.is_none_of_these
+            else ""
         )
     )
     st.markdown("**The nearest examples**")
@@ -149,30 +144,47 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
             )
 
 
-def show_map(model: TrainedModel, data: MnistData, symbols: SymbolSet, examples: np.ndarray, *, query) -> None:
-    method = st.radio("Map", MAP_METHODS, horizontal=True, key=state.SYMBOL_MAP_METHOD)
-    projection, labels = reference_map(model, data, method=method)
+def why_it_works(data: MnistData, symbols: SymbolSet, steps: DrawingSteps | None) -> None:
+    """The same shapes shown to a digits-only network and to one trained on hundreds of symbol classes."""
+    st.subheader("3 · Why a learned distance works on shapes it never saw")
+    networks = [model for model in (digits_only_model(), shipped_model()) if model is not None]
+    if len(networks) < 2:
+        st.info("This lesson needs the two networks that ship with the app, and their files can't be read.")
+        return
+    with st.container(horizontal=True, gap="large"):
+        for model in networks:
+            with st.container(width=PANEL_WIDTH):
+                show_placement(model, data, symbols, steps)
+    st.caption(
+        "Trained on ten digits alone, a network only learns what tells those ten apart, so anything else lands on "
+        "one of them; trained on over a thousand kinds of shape, it learns what makes shapes differ, so a shape it "
+        "never saw gets a place of its own. Grey crosses are Greek, Cyrillic and other symbols neither network "
+        "was ever shown; your symbols are the outlined shapes and your last drawing the star."
+    )
+
+
+def show_placement(model: TrainedModel, data: MnistData, symbols: SymbolSet, steps: DrawingSteps | None) -> None:
+    placement = unseen_placement(model, data)
     extra = ()
     if len(symbols):
-        placed = as_xy(projection.transform(examples))
+        placed = as_xy(placement.projection.transform(embed_images(model, symbols.images)))
         extra = symbol_traces(placed, symbols.labels, symbols.names)
-    figure = map_figure(
-        as_xy(projection.points),
-        labels,
-        query=None if query is None else as_xy(projection.transform(query)),
-        held_out=model.config.held_out_digits,
-        method=method,
-        extra_traces=extra,
-    )
-    st.plotly_chart(figure, key="symbols_map")
-    st.caption(
-        "Dots are training digits; your symbols' drawings are the outlined shapes, placed by the same network "
-        "that never saw them. Symbols that form their own tight group, away from the digits, are easy to tell apart."
+    if steps is not None and steps.ok:
+        extra += (query_trace(as_xy(placement.projection.transform(embed_images(model, steps.centred[None])))),)
+    trained_on = "symbols and digits" if model.config.with_symbols else "digits only"
+    title = f"{model.name.capitalize()}: trained on {trained_on}"
+    st.plotly_chart(placement_figure(placement, extra_traces=extra, title=title), key=f"placement_{model.name}")
+    share = placement.share_within(model.threshold)
+    st.metric(
+        "Unseen shapes it calls “the same as a digit”",
+        f"{share:.0%}",
+        help=f"Of {len(placement.distances)} drawings of symbols it never saw, the share within its threshold "
+        f"({format_distance(model.threshold)}) of some digit's centre.",
     )
 
 
 def keep(symbols: SymbolSet) -> None:
-    st.subheader("3 · Keep your symbols")
+    st.subheader("4 · Keep your symbols")
     with st.container(horizontal=True, vertical_alignment="bottom", gap="large"):
         st.download_button(
             "Download them (.npz)",
@@ -215,7 +227,9 @@ def main() -> None:
         with st.container(width=PANEL_WIDTH):
             show_taught(symbols)
     st.divider()
-    ask(model, symbols, data)
+    steps = ask(model, symbols, data)
+    st.divider()
+    why_it_works(data, symbols, steps)
     st.divider()
     keep(symbols)
     get_network_ready(model)

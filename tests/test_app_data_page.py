@@ -32,7 +32,8 @@ def test_page_shows_both_kinds_of_pair_with_the_label_convention(page):
     assert text.count(NEGATIVE) == 6
     assert "SAME = 1" in text and "DIFFERENT = 0" in text
     assert len(pair_captions(page)) == 12
-    assert len(page.get("image")) == 1 + 12  # the digit grid and one picture per pair
+    pictures = [caption for image in page.get("image") for caption in image.captions]
+    assert len(pictures) == 1 + 12 + 8  # the digit grid, one picture per pair, eight symbol classes
 
 
 def test_new_pairs_button_changes_the_pairs_shown(page):
@@ -59,6 +60,21 @@ def test_picking_a_digit_shows_only_that_digit(page):
     assert not page.exception
     grid_captions = [caption for image in page.get("image") for caption in image.captions if caption]
     assert any("pictures of the digit 7" in caption for caption in grid_captions)
+
+
+def test_the_symbol_corpus_shows_its_split_and_greek_is_never_trained_on(page):
+    table = page.dataframe[0].value
+    greek = table[table["family"] == "greek"].iloc[0]
+    assert greek["background"] == 0 and greek["evaluation"] >= 20
+    assert table["background"].sum() > 1000 and table["evaluation"].sum() > 0.2 * table.drop(greek.name)[
+        ["background", "calibration", "evaluation"]
+    ].sum(axis=None)
+    captions = [caption for image in page.get("image") for caption in image.captions if "never trained on" in caption]
+    assert len(captions) == 8 and any(caption.startswith("Σ · never trained on") for caption in captions)
+    page.selectbox(key="symbol_family").set_value("latin").run()
+    assert not page.exception
+    latin = [caption for image in page.get("image") for caption in image.captions if "drawings from" in caption]
+    assert any("trained on" in caption and "never" not in caption for caption in latin)
 
 
 def test_page_does_not_import_tensorflow():

@@ -85,3 +85,43 @@ def test_a_one_shot_episode_is_drawn_and_a_new_one_replaces_it(page):
     supports = captions[captions.index("the query") - 16 : captions.index("the query")]
     # 5 digits x 3 examples just before the query; the picture before them is a hardest mistake.
     assert [" · d = " in caption and caption[0].isdigit() for caption in supports[1:]] == [True] * 15
+
+
+@pytest.fixture(scope="module")
+def held_out_twins(embedded_data, small_symbol_corpus):
+    """Two runs holding out 5-9, alike but for the symbols, as a session would have them."""
+    from explorer_ui.live_training import RunRecord
+    from siamese.config import TrainingConfig
+    from siamese.trained_model import TrainedModel
+    from siamese.training import train
+
+    config = TrainingConfig(epochs=2, held_out_digits=(5, 6, 7, 8, 9))
+    runs = []
+    for name, settings in (("digits only", config), ("with symbols", config.including_symbols())):
+        result = train(settings, embedded_data, symbols=small_symbol_corpus)
+        model = TrainedModel.from_result(result, name=name)
+        runs.append(RunRecord(name=name, result=result, model=model, snapshots=[], snapshot_labels=[],
+                              steps_per_epoch=1))  # fmt: skip
+    return runs
+
+
+@pytest.mark.slow
+def test_the_unseen_verdict_sets_a_run_with_symbols_beside_its_digits_only_twin(held_out_twins):
+    from tests.conftest import app_page
+
+    digits_only, with_symbols = held_out_twins
+    app = app_page(PAGE, model=with_symbols.model)
+    app.session_state["runs"] = [digits_only, with_symbols]
+    app.run()
+    assert not app.exception
+    table = next(frame.value for frame in app.dataframe if "Raw pixels · unseen" in frame.value.columns)
+    assert "The same, digits only · unseen" in table.columns
+    verdict = next(caption.value for caption in app.caption if caption.value.startswith("5-way 1-shot on the digits"))
+    assert re.search(r"([\d.]+)% with the symbols, ([\d.]+)% on digits alone, ([\d.]+)% for raw pixels", verdict)
+    shown = re.search(r"([\d.]+)% with the symbols, ([\d.]+)% on digits alone", verdict).groups()
+    assert table.loc["5-way 1-shot", "This model (learned distance) · unseen"] == f"{shown[0]}%"
+    assert table.loc["5-way 1-shot", "The same, digits only · unseen"] == f"{shown[1]}%"
+    alone = app_page(PAGE, model=digits_only.model)
+    alone.session_state["runs"] = [digits_only]
+    alone.run()
+    assert any("train the same settings again with “Also learn from symbols”" in c.value for c in alone.caption)

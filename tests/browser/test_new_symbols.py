@@ -1,15 +1,44 @@
-"""Teaching the app two symbols by drawing them, then drawing one again and getting its name back."""
+"""New symbols in Chromium: teach symbols by drawing them, then ask about them, about others, and about digits.
+
+The symbols are evaluation classes of the symbol corpus (never trained on), chosen by a seeded draw
+among those the pen-stroke Hershey fonts draw in at least two fonts. Each is taught with three
+drawings in one font and asked about in its other fonts; untaught symbols come from the other
+evaluation classes; digits are drawn with pen-stroke templates. All are drawn stroke by stroke on
+the real canvas with the mouse.
+"""
+
+import random
 
 import numpy as np
 import pytest
 
 from explorer_ui.canvas import CANVAS_SIZE
+from siamese.glyphs import HERSHEY
+from siamese.symbol_classes import Split, symbol_classes
 from tests.browser.pen import mouse_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, wait_until_idle
 from tests.browser.test_devices import screenshot_full
-from tests.support.handwriting import SYMBOL_TEMPLATES, place_strokes
+from tests.support.handwriting import TEMPLATES, glyph_style, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TAUGHT, EXAMPLES, QUERIES_EACH, UNTAUGHT, DIGITS_EACH = 3, 3, 4, 10, 2
+ANSWER = '[data-testid="stHeading"]:has-text("It\'s “"), [data-testid="stHeading"]:has-text("It looks like"), ' \
+    '[data-testid="stHeading"]:has-text("None of these")'  # fmt: skip
+
+
+def _hershey_fonts(symbol_class) -> dict[str, list]:
+    fonts: dict[str, list] = {}
+    for source in symbol_class.sources:
+        if source.kind == HERSHEY:
+            fonts.setdefault(source.font, []).append(source)
+    return fonts
+
+
+def _chosen_symbols():
+    """Seeded: three symbols to teach (with a font to teach in and others to ask in), ten never taught."""
+    unseen = [c for c in symbol_classes() if c.split == Split.EVALUATION and len(_hershey_fonts(c)) >= 2]
+    picked = random.Random(2026).sample(unseen, TAUGHT + UNTAUGHT)
+    return picked[:TAUGHT], picked[TAUGHT:]
 
 
 def _canvases(page):
@@ -18,29 +47,68 @@ def _canvases(page):
     return canvases.nth(0), canvases.nth(1)
 
 
-def test_two_symbols_taught_by_drawing_are_told_apart(app_url, new_page):
+def _draw(page, canvas, style, generator) -> None:
+    mouse_strokes(page, canvas, place_strokes(style, generator, height=0.6 * CANVAS_SIZE))
+
+
+def _ask(page, style, generator) -> str:
+    """Draw on the asking canvas, read the answer, clear the canvas; the answer's heading text."""
+    _, ask = _canvases(page)
+    _draw(page, ask, style, generator)
+    page.locator(ANSWER).first.wait_for(timeout=90_000)
+    wait_until_idle(page)
+    answer = page.locator(ANSWER).first.inner_text()
+    page.get_by_role("button", name="Clear").nth(1).click()
+    page.locator(ANSWER).first.wait_for(state="detached", timeout=60_000)
+    wait_until_idle(page)
+    return answer
+
+
+def _teach(page, name: str, style_sources, generator) -> None:
+    page.get_by_label("Its name").fill(name)
+    page.get_by_label("Its name").press("Enter")
+    wait_until_idle(page)
+    for number in range(EXAMPLES):
+        teach, _ = _canvases(page)
+        _draw(page, teach, glyph_style(style_sources[number % len(style_sources)]), generator)
+        add = page.get_by_role("button", name=f"Add as “{name}”")
+        add.wait_for(timeout=30_000)
+        page.wait_for_function("b => !b.disabled", arg=add.element_handle(), timeout=30_000)
+        wait_until_idle(page)
+        add.click()
+        wait_until_idle(page)
+    assert page.get_by_text(f"{name} · {EXAMPLES} drawings").count() == 1
+
+
+def test_taught_symbols_are_named_untaught_ones_are_none_of_these_and_digits_stay_digits(app_url, new_page):
     page = new_page(1400, 1600)
     open_app(page, app_url)
     go_to(page, "New symbols")
     generator = np.random.default_rng(4)
-    for name in ("cross", "triangle"):
-        page.get_by_label("Its name").fill(name)
-        page.get_by_label("Its name").press("Enter")
-        wait_until_idle(page)
-        for _ in range(3):
-            teach, _ = _canvases(page)
-            mouse_strokes(page, teach, place_strokes(SYMBOL_TEMPLATES[name], generator, height=0.7 * CANVAS_SIZE))
-            add = page.get_by_role("button", name=f"Add as “{name}”")
-            add.wait_for(timeout=30_000)
-            page.wait_for_function("b => !b.disabled", arg=add.element_handle(), timeout=30_000)
-            wait_until_idle(page)
-            add.click()
-            wait_until_idle(page)
-    assert page.get_by_text("cross · 3 drawings").count() == 1
-    assert page.get_by_text("triangle · 3 drawings").count() == 1
-    _, ask = _canvases(page)
-    mouse_strokes(page, ask, place_strokes(SYMBOL_TEMPLATES["cross"], generator, height=0.7 * CANVAS_SIZE))
-    page.get_by_text("It's “cross”").wait_for(timeout=60_000)
-    wait_until_idle(page)
+    taught, untaught = _chosen_symbols()
+    asks = []  # (style, right answer)
+    for number, symbol_class in enumerate(taught):
+        fonts = _hershey_fonts(symbol_class)
+        teach_font, *ask_fonts = sorted(fonts)
+        name = f"symbol {number + 1}"
+        _teach(page, name, fonts[teach_font], generator)
+        ask_sources = [source for font in ask_fonts for source in fonts[font]]
+        asks += [(glyph_style(ask_sources[q % len(ask_sources)]), f"It's “{name}”") for q in range(QUERIES_EACH)]
+    for symbol_class in untaught:
+        source = next(iter(_hershey_fonts(symbol_class).values()))[0]
+        asks.append((glyph_style(source), "None of these"))
+    for digit, styles in TEMPLATES.items():
+        asks += [(styles[q % len(styles)], f"It looks like the digit {digit}") for q in range(DIGITS_EACH)]
+    answers = [(_ask(page, style, generator), truth) for style, truth in asks]
     screenshot_full(page, "new_symbols")
+    kinds = {
+        "taught": [(a, t) for a, t in answers if t.startswith("It's")],
+        "untaught": [(a, t) for a, t in answers if t == "None of these"],
+        "digits": [(a, t) for a, t in answers if t.startswith("It looks like")],
+    }
+    rates = {kind: np.mean([a == t for a, t in pairs]) for kind, pairs in kinds.items()}
+    wrong = [(a, t) for a, t in answers if a != t]
+    assert rates["taught"] >= 0.90, (rates, wrong)
+    assert rates["untaught"] >= 0.80, (rates, wrong)
+    assert rates["digits"] >= 0.95, (rates, wrong)
     assert_no_errors(page)

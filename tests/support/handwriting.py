@@ -218,3 +218,15 @@ def font_digits(*, seed: int = 0) -> list[DrawnDigit]:
             rgba[..., 3] = np.asarray(alpha)
             drawings.append(DrawnDigit(label=label, source=path.stem, rgba=rgba, strokes=[]))
     return drawings
+
+
+def glyph_style(source) -> list[Stroke]:
+    """A Hershey glyph's pen strokes as a style for ``place_strokes``: in a unit box, x right and y down."""
+    from siamese.glyphs import hershey_strokes
+
+    strokes = hershey_strokes(source)
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = max(float((high - low).max()), 1e-6)
+    centre = (low + high) / 2
+    return [[(float(x), float(y)) for x, y in (stroke - centre) / scale + 0.5] for stroke in strokes if len(stroke) > 1]
