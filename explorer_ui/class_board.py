@@ -194,6 +194,8 @@ def follow_link() -> None:
                 state.set_value(state.PROJECTOR_MODE, True)
                 state.remember_widget(state.PROJECTOR_MODE)
             state.open_board(code) if state.teacher_key(code) else state.ask_to_reopen(code)
+    if state.returned_to_class() and state.class_code():  # said on every page until the student's next send
+        st.info(returned_line(state.class_code()))
     wanted = _link_of_session()
     if pending:  # keep the class in the address, to try again
         wanted.update({name: given[name] for name in (CLASS_PARAMETER, STUDENT_PARAMETER) if name in given})
@@ -247,14 +249,19 @@ def _join_from_link(text: str, token: str | None) -> bool:
     if returning:
         state.use_student_id(student_token(token))
     state.join_class(code)
-    if returning:
-        st.info(
-            f"You are back in class {shown}, as the same student: the page was reloaded or the app restarted. "
-            "What you sent before is on the board."
-        )
-    else:
+    state.note_return_to_class(returning)
+    if not returning:
         st.success(f"You joined class {shown}: draw a digit on the Draw page and send it to the board.")
     return True
+
+
+def returned_line(code: str) -> str:
+    from siamese.class_codes import display_code
+
+    return (
+        f"You are back in class {display_code(code)} as the same student: the page was reloaded or the app "
+        "restarted. What you sent before is on the board."
+    )
 
 
 def leave_class() -> None:
@@ -343,6 +350,9 @@ def board_chart(figure: go.Figure, *, projector: bool) -> go.Figure:
     figure.update_yaxes(tickfont=font, title={"font": font})
     figure.update_traces(textfont=font, constraintext="none", cliponaxis=False, selector={"type": "bar"})
     figure.update_traces(textfont=font, selector={"type": "heatmap"})
+    if projector:  # "100" fits over a bar in large type, "100%" does not: the axis says they are percent
+        figure.for_each_trace(lambda bar: bar.update(text=[str(t).rstrip("%") for t in bar.text]), {"type": "bar"})
+        figure.update_layout(bargap=0.1, yaxis={"title": {"text": "read right (%)"}})
     return figure
 
 

@@ -30,6 +30,7 @@ _LINK = "class_link"  # the class, student and board last written to (or followe
 _REOPEN = "board_to_reopen"  # a board the address names but whose key this session does not hold
 _SHOWN_BOARDS = "shown_boards"
 _CONFIRM = "action_to_confirm"
+_RETURNED = "returned_to_class"
 
 # Widget keys, page by page.
 BROWSE_DIGIT = "browse_digit"
@@ -46,7 +47,12 @@ PEN_WIDTH = "draw_stroke_width"
 NEIGHBOUR_COUNT = "draw_k"
 DRAW_MAP_METHOD = "draw_map_method"
 SYMBOL_NAME = "symbol_name"
+JOIN_FORM = "join"
 JOIN_CODE = "join_code"
+REOPEN_FORM = "reopen"
+CLASS_MAP_CHART = "class_map"
+CLASS_ACCURACY_CHART = "class_accuracy"
+CLASS_CONFUSION_CHART = "class_confusion"
 BOARD_CODE = "board_code"
 OPEN_BOARD_CODE = "open_board_code"
 BOARD_KEY = "board_key"
@@ -63,6 +69,11 @@ EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
 _EPISODE_NUMBER = "episode_number"
+
+
+def back_to_board(code: str) -> str:
+    """The Class page's button that opens the board of ``code`` again."""
+    return f"back_to_{code}"
 
 
 def train_field(name: str) -> str:
@@ -210,6 +221,15 @@ def has_student_id() -> bool:
 def use_student_id(token: str) -> None:
     """Be the student ``token`` again (a reload or a restarted server: the token comes from the address)."""
     st.session_state[_STUDENT] = token
+
+
+def returned_to_class() -> bool:
+    """True from a reload's (or restarted server's) return to the class until the student's next send."""
+    return bool(st.session_state.get(_RETURNED))
+
+
+def note_return_to_class(returned: bool) -> None:
+    st.session_state[_RETURNED] = returned
 
 
 def teacher_key(code: str) -> str | None:

@@ -141,6 +141,7 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
     except (ClassRuleError, ClassStoreError) as error:
         st.error(f"Not sent: {error}.")
     else:
+        state.note_return_to_class(False)
         st.success(f"Sent to the board as a {chosen}.")
 
 

@@ -54,7 +54,7 @@ def join(store: ClassStore) -> None:
             st.success(f"You are in class {display_code(joined)} ({status}). Send drawings from the Draw page.")
         st.button("Leave the class", on_click=leave_class)
         return
-    with st.form("join", border=False):
+    with st.form(state.JOIN_FORM, border=False):
         typed = st.text_input("Class code", key=state.JOIN_CODE, max_chars=12, placeholder="ABC-DEF", width=240)
         if st.form_submit_button("Join"):
             try:
@@ -85,8 +85,8 @@ def teach(store: ClassStore) -> None:
             state.show_key_once(code, key)
             st.rerun()
         for code in state.taught_classes():
-            st.button(f"Back to the board of {display_code(code)}", key=f"back_to_{code}", on_click=state.open_board,
-                      args=(code,))  # fmt: skip
+            label = f"Back to the board of {display_code(code)}"
+            st.button(label, key=state.back_to_board(code), on_click=state.open_board, args=(code,))
         with st.popover("Open a board on another device"):
             code_text = st.text_input("Class code", key=state.OPEN_BOARD_CODE, max_chars=12)
             key_text = st.text_input("Teacher key", key=state.BOARD_KEY, type="password")
@@ -114,7 +114,7 @@ def open_with_key(store: ClassStore, code_text: str, key_text: str) -> None:
 
 def reopen(store: ClassStore, code: str) -> None:
     """The address named this board (a reload, a restart): one step, the key, opens it again."""
-    with st.form("reopen", border=True, width=640):
+    with st.form(state.REOPEN_FORM, border=True, width=640):
         st.markdown(f"**Open the board of class {display_code(code)} again**")
         key_text = st.text_input(
             "Teacher key", key=state.REOPEN_KEY, type="password", help="The key shown when you started the class."
@@ -170,9 +170,9 @@ def show_board(store: ClassStore, code: str, data: MnistData, *, projector: bool
         with st.container(width=MAP_WIDTH):
             show_map(model, data, current, projector=projector)
         with st.container(width=SIDE_WIDTH):
-            st.plotly_chart(board_chart(accuracy_figure(report), projector=projector), key="class_accuracy")
+            st.plotly_chart(board_chart(accuracy_figure(report), projector=projector), key=state.CLASS_ACCURACY_CHART)
         with st.container(width=SIDE_WIDTH):
-            st.plotly_chart(board_chart(confusion_figure(report), projector=projector), key="class_confusion")
+            st.plotly_chart(board_chart(confusion_figure(report), projector=projector), key=state.CLASS_CONFUSION_CHART)
     show_misread(current, projector=projector)
     show_references(current)
 
@@ -248,7 +248,7 @@ def show_map(model: TrainedModel, data: MnistData, current: Board, *, projector:
         current.report.misread,
         projector=projector,
     )
-    st.plotly_chart(figure, key="class_map")
+    st.plotly_chart(figure, key=state.CLASS_MAP_CHART)
 
 
 def show_misread(current: Board, *, projector: bool) -> None:
@@ -299,35 +299,43 @@ def teacher_actions(store: ClassStore, code: str) -> None:
     shown = state.shown_board(code)
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         # The files are made when clicked, from what the board shows then: never a stale copy.
-        for kind, label, mime in (("npz", "Export the drawings (.npz)", None), ("csv", "Export the list (.csv)",
-                                                                                "text/csv")):  # fmt: skip
+        for kind, label in (("npz", "Export the drawings (.npz)"), ("csv", "Export the list (.csv)")):
             st.download_button(
                 label,
                 functools.partial(export_file, store, code, key, shown, kind=kind),
                 file_name=f"class-{code}.{kind}",
-                mime=mime,
+                mime="text/csv" if kind == "csv" else "application/octet-stream",
                 on_click="ignore",
             )
-        st.button("Clear the board…", on_click=state.ask_to_confirm, args=("clear",),
-                  help="Deletes every drawing of this class, after you confirm.")  # fmt: skip
+        confirm_first("Clear the board…", "clear", "Deletes every drawing of this class, after you confirm.")
         if info.is_open:
-            st.button("Close the class…", on_click=state.ask_to_confirm, args=("close",),
-                      help="Students can no longer send; the board stays; you can reopen it.")  # fmt: skip
+            confirm_first(
+                "Close the class…", "close", "Students can no longer send; the board stays; you can reopen it."
+            )
         elif st.button("Reopen the class", help="Students can send again."):
             act(lambda: store.reopen_class(code, key), f"Class {display_code(code)} is open again.")
             st.rerun()
-        st.button("Delete this class now…", on_click=state.ask_to_confirm, args=("delete",),
-                  help="Deletes the class and its drawings, after you confirm.")  # fmt: skip
+        confirm_first("Delete this class now…", "delete", "Deletes the class and its drawings, after you confirm.")
         drawing = st.number_input(
-            "Drawing number", min_value=1, step=1, value=None, width=160, placeholder="number",
+            "Drawing number",
+            min_value=1,
+            step=1,
+            value=None,
+            width=160,
+            placeholder="number",
             key=state.DRAWING_TO_DELETE,
-        )  # fmt: skip
+        )
         if st.button("Delete it", disabled=drawing is None):
             act(lambda: st.toast("Deleted." if store.delete_drawing(code, key, int(drawing)) else "No such drawing."))
     st.caption(retention_note(info))
     confirm = {"clear": confirm_clear, "close": confirm_close, "delete": confirm_delete}.get(state.action_to_confirm())
     if confirm is not None:
         confirm(store, code, key)
+
+
+def confirm_first(label: str, action: str, explained: str) -> None:
+    """A button that opens the confirmation window of ``action`` (kept open across runs until answered)."""
+    st.button(label, on_click=state.ask_to_confirm, args=(action,), help=explained)
 
 
 def retention_note(info: ClassInfo) -> str:
