@@ -116,6 +116,8 @@ def _start_class(teacher, url: str) -> tuple[str, str]:
     key = dialog.locator('[data-testid="stCode"] code').inner_text().strip()
     code = re.search(r"Class ([A-Z0-9]{3})-([A-Z0-9]{3}) is open", dialog.inner_text()).expand(r"\1\2")
     assert teacher.get_by_role("heading", name=f"Class {code[:3]}-{code[3:]}").count() == 0  # no board behind it
+    size = teacher.viewport_size
+    teacher.screenshot(path=str(_screenshot_path(f"class_key_window_{size['width']}x{size['height']}")))
     teacher.keyboard.press("Escape")
     _board_heading(teacher, code).wait_for(timeout=60_000)
     wait_until_idle(teacher)
