@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from explorer_ui import state
+from explorer_ui.class_board import follow_link
 from explorer_ui.data_source import mnist
 from explorer_ui.pictures import app_icon
 from explorer_ui.streamlit_internals import keep_keras_state_between_runs
@@ -73,37 +74,28 @@ PAGES = (
 )
 
 
-def page_setup(title: str) -> MnistData:
-    """Set up the page, draw the navigation bar, load the data and say which data and model are in use."""
-    start_page(title)
-    join_from_link()
+def page_setup(title: str, *, navigation: bool = True, status: bool = True) -> MnistData:
+    """Set up the page, draw the navigation bar, load the data and say which data and model are in use.
+
+    A class board on a projector leaves out the navigation bar (``navigation=False``) and the
+    data and model line (``status=False``): the room sees the board alone.
+    """
+    start_page(title, navigation=navigation)
     data = mnist()
-    status_line(data)
+    if status:
+        status_line(data)
     return data
 
 
-def join_from_link() -> None:
-    """A class's join link (``?class=ABCDEF``, shown on its board) joins this session to the class."""
-    from siamese.class_codes import normalise_code
-
-    if "class" not in st.query_params:
-        return
-    try:
-        code = normalise_code(st.query_params["class"])
-    except ValueError:
-        st.warning("That join link holds no class code; type the code on the Class page instead.")
-    else:
-        state.join_class(code)
-    del st.query_params["class"]
-
-
-def start_page(title: str) -> None:
-    """Page settings and the navigation bar, before anything slow (the data) is loaded."""
+def start_page(title: str, *, navigation: bool = True) -> None:
+    """Page settings, the navigation bar and the class in the page's address, before the data is loaded."""
     keep_keras_state_between_runs()
     # Material icons in links are drawn from the app's own bundled font; the favicon is drawn here,
     # since Streamlit would fetch a material-icon favicon from the internet.
     st.set_page_config(page_title=f"{title} · Siamese Explorer", page_icon=app_icon(), layout="wide")
-    navigation_bar()
+    if navigation:
+        navigation_bar()
+    follow_link()
 
 
 def navigation_bar() -> None:

@@ -25,6 +25,12 @@ _STUDENT = "student_id"
 _TEACHER_KEYS = "teacher_keys"
 _NEW_KEY = "new_class_key"
 _NOTICE = "notice"
+_KEPT = "kept-"  # a widget's value kept for the runs in which the widget is not drawn
+_LINK = "class_link"  # the class, student and board last written to (or followed from) the page's address
+_REOPEN = "board_to_reopen"  # a board the address names but whose key this session does not hold
+_SHOWN_BOARDS = "shown_boards"
+_CONFIRM = "action_to_confirm"
+_RETURNED = "returned_to_class"
 
 # Widget keys, page by page.
 BROWSE_DIGIT = "browse_digit"
@@ -42,9 +48,20 @@ PEN_WIDTH = "draw_stroke_width"
 NEIGHBOUR_COUNT = "draw_k"
 DRAW_MAP_METHOD = "draw_map_method"
 SYMBOL_NAME = "symbol_name"
+JOIN_FORM = "join"
 JOIN_CODE = "join_code"
+REOPEN_FORM = "reopen"
+CLASS_MAP_CHART = "class_map"
+CLASS_ACCURACY_CHART = "class_accuracy"
+CLASS_CONFUSION_CHART = "class_confusion"
 BOARD_CODE = "board_code"
+OPEN_BOARD_CODE = "open_board_code"
 BOARD_KEY = "board_key"
+REOPEN_KEY = "reopen_board_key"
+PROJECTOR_MODE = "projector_mode"
+LEAVE_BOARD = "leave_board"
+REJOIN = "rejoin_class"
+DRAWING_TO_DELETE = "drawing_to_delete"
 SHOW_NICKNAME = "show_nickname"
 NICKNAME = "nickname"
 USE_CLASS_REFERENCES = "use_class_references"
@@ -52,6 +69,11 @@ EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
 _EPISODE_NUMBER = "episode_number"
+
+
+def back_to_board(code: str) -> str:
+    """The Class page's button that opens the board of ``code`` again."""
+    return f"back_to_{code}"
 
 
 def train_field(name: str) -> str:
@@ -157,8 +179,27 @@ def has(key: str) -> bool:
     return key in st.session_state
 
 
+def keep_widget(key: str, default: Any) -> None:
+    """Give the widget ``key`` its kept value; call before drawing it.
+
+    Streamlit drops a widget's value after a run that does not draw it (the nickname box is not
+    drawn while the canvas is empty), so such widgets pass ``remember_widget`` as their on_change.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(_KEPT + key, default)
+
+
+def remember_widget(key: str) -> None:
+    st.session_state[_KEPT + key] = st.session_state[key]
+
+
+def kept_value(key: str, default: Any = None) -> Any:
+    """A kept widget's value, whether or not the widget is drawn in this run."""
+    return st.session_state.get(key, st.session_state.get(_KEPT + key, default))
+
+
 def class_code() -> str | None:
-    """The class this student joined (typed once, kept for the session)."""
+    """The class this student joined (typed once, kept for the session and in the page's address)."""
     return st.session_state.get(_CLASS_CODE)
 
 
@@ -168,9 +209,27 @@ def join_class(code: str | None) -> None:
 
 def student_id() -> str:
     """A random name for this browser session, so the board counts students without knowing who they are."""
-    import secrets
+    from siamese.class_codes import new_student_token
 
-    return st.session_state.setdefault(_STUDENT, secrets.token_hex(16))
+    return st.session_state.setdefault(_STUDENT, new_student_token())
+
+
+def has_student_id() -> bool:
+    return _STUDENT in st.session_state
+
+
+def use_student_id(token: str) -> None:
+    """Be the student ``token`` again (a reload or a restarted server: the token comes from the address)."""
+    st.session_state[_STUDENT] = token
+
+
+def returned_to_class() -> bool:
+    """True from a reload's (or restarted server's) return to the class until the student's next send."""
+    return bool(st.session_state.get(_RETURNED))
+
+
+def note_return_to_class(returned: bool) -> None:
+    st.session_state[_RETURNED] = returned
 
 
 def teacher_key(code: str) -> str | None:
@@ -182,6 +241,16 @@ def remember_teacher_key(code: str, key: str) -> None:
     st.session_state.setdefault(_TEACHER_KEYS, {})[code] = key
 
 
+def forget_class(code: str) -> None:
+    """A deleted class: its key, board and new-key notice go from this session."""
+    st.session_state.get(_TEACHER_KEYS, {}).pop(code, None)
+    st.session_state.get(_SHOWN_BOARDS, {}).pop(code, None)
+    if st.session_state.get(BOARD_CODE) == code:
+        st.session_state[BOARD_CODE] = None
+    if class_code() == code:
+        join_class(None)
+
+
 def taught_classes() -> list[str]:
     """The classes whose teacher key this session holds, oldest first."""
     return list(st.session_state.get(_TEACHER_KEYS, {}))
@@ -190,13 +259,70 @@ def taught_classes() -> list[str]:
 def open_board(code: str | None) -> None:
     """Show the board of class ``code`` (whose key this session holds), or none."""
     st.session_state[BOARD_CODE] = code
+    if code is not None and st.session_state.get(_REOPEN) == code:
+        del st.session_state[_REOPEN]
+
+
+def open_board_code() -> str | None:
+    """The class whose board this session shows, if it holds its key."""
+    code = st.session_state.get(BOARD_CODE)
+    return code if code and teacher_key(code) else None
+
+
+def shown_board(code: str) -> Any:
+    """A holder of what the board of ``code`` showed last (``.current``), kept for the session.
+
+    A download's data is made when the teacher clicks, outside any run of the page; the holder is
+    what lets it hold exactly what the board showed then.
+    """
+    from explorer_ui.class_board import ShownBoard
+
+    return st.session_state.setdefault(_SHOWN_BOARDS, {}).setdefault(code, ShownBoard())
 
 
 def show_key_once(code: str, key: str) -> None:
-    """The new class's teacher key, to show on the page until the teacher opens another board."""
+    """The new class's teacher key, shown once in a window of its own before its board opens."""
     st.session_state[_NEW_KEY] = (code, key)
 
 
-def key_to_show(code: str) -> str | None:
-    shown = st.session_state.get(_NEW_KEY)
-    return shown[1] if shown and shown[0] == code else None
+def key_to_show() -> tuple[str, str] | None:
+    """``(code, key)`` of a new class whose key the teacher has not yet seen, or ``None``."""
+    return st.session_state.get(_NEW_KEY)
+
+
+def key_seen() -> None:
+    """The teacher closed the key's window: it is never shown again, and the class's board opens."""
+    shown = st.session_state.pop(_NEW_KEY, None)
+    if shown:
+        open_board(shown[0])
+
+
+def ask_to_confirm(action: str) -> None:
+    """A teacher action ("clear", "close", "delete") waiting for its confirmation window."""
+    st.session_state[_CONFIRM] = action
+
+
+def action_to_confirm() -> str | None:
+    return st.session_state.get(_CONFIRM)
+
+
+def forget_action_to_confirm() -> None:
+    st.session_state.pop(_CONFIRM, None)
+
+
+def board_to_reopen() -> str | None:
+    """A class whose board the page's address names (a reload) but whose key this session lacks."""
+    return st.session_state.get(_REOPEN)
+
+
+def ask_to_reopen(code: str | None) -> None:
+    st.session_state[_REOPEN] = code
+
+
+def link() -> dict[str, str]:
+    """The class, student and board this session last wrote to the page's address (or followed from it)."""
+    return dict(st.session_state.get(_LINK, {}))
+
+
+def remember_link(parameters: dict[str, str]) -> None:
+    st.session_state[_LINK] = dict(parameters)

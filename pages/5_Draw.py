@@ -67,12 +67,16 @@ def show_steps(steps: DrawingSteps) -> None:
     )
 
 
-def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> None:
+def show_answer(result: QueryResult) -> None:
     k = len(result.labels)
     votes = round(result.vote_share * k)
     with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
         st.metric("The network says", str(result.predicted), width="content")
         st.caption(f"{votes} of {k} neighbour{'s' if k != 1 else ''} say {result.predicted}")
+
+
+def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> None:
+    k = len(result.labels)
     st.markdown(f"**The {k} nearest training digit{'s' if k != 1 else ''}**")
     with st.container(horizontal=True, gap="small"):
         for reference, label, distance in zip(result.indices, result.labels, result.distances, strict=True):
@@ -104,9 +108,26 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
         for digit in range(10):
             if st.button(str(digit), key=f"send_{digit}", width=44):
                 chosen = digit
+    # Kept for the session: this fragment is not drawn while the canvas is empty, which would reset them.
+    state.keep_widget(state.SHOW_NICKNAME, False)
+    state.keep_widget(state.NICKNAME, "")
     with st.container(horizontal=True, vertical_alignment="center"):
-        named = st.checkbox("Show a nickname", key=state.SHOW_NICKNAME, help="Off: your drawings are anonymous.")
-        nickname = st.text_input("Nickname", key=state.NICKNAME, max_chars=24, disabled=not named, width=220)
+        named = st.checkbox(
+            "Show a nickname",
+            key=state.SHOW_NICKNAME,
+            help="Off: your drawings are anonymous.",
+            on_change=state.remember_widget,
+            args=(state.SHOW_NICKNAME,),
+        )
+        nickname = st.text_input(
+            "Nickname",
+            key=state.NICKNAME,
+            max_chars=24,
+            disabled=not named,
+            width=220,
+            on_change=state.remember_widget,
+            args=(state.NICKNAME,),
+        )
     if chosen is None:
         return
     store, problem = class_store()
@@ -120,6 +141,7 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
     except (ClassRuleError, ClassStoreError) as error:
         st.error(f"Not sent: {error}.")
     else:
+        state.note_return_to_class(False)
         st.success(f"Sent to the board as a {chosen}.")
 
 
@@ -169,10 +191,11 @@ def find_neighbours(model: TrainedModel, data: MnistData, *, stroke_width: int) 
                 explain_status(steps)
             else:
                 result = reference_index(model, data).query(steps.centred, k=k)
-                show_steps(steps)
-                show_prediction(result, data, metric=model.config.metric)
-                if state.class_code():
+                show_answer(result)
+                if state.class_code():  # right under the answer: on a laptop, in view without scrolling
                     send_to_board(state.class_code(), steps)
+                show_prediction(result, data, metric=model.config.metric)
+                show_steps(steps)
     show_map(model, data, result)
 
 

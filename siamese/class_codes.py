@@ -5,6 +5,9 @@ shown as ``ABC-DEF``; anything the student types is normalised (case, spaces, da
 key is 128 random bits from ``secrets``. Only its SHA-256 is stored, and a key is checked with
 ``hmac.compare_digest``, in constant time. A salt or a slow hash would add nothing for a key this
 random: there is no dictionary to guess from.
+
+A student is known only by a random token, made by the browser session that first joins and kept
+in the page's address, so a reload or a restarted server knows the same student again.
 """
 
 import hashlib
@@ -14,6 +17,7 @@ import secrets
 
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXYZ234679"
 CODE_LENGTH = 6
+_STUDENT_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 def new_class_code() -> str:
@@ -51,3 +55,13 @@ def key_matches(key: str, stored_hash: str) -> bool:
     if not isinstance(key, str) or not isinstance(stored_hash, str):
         return False
     return hmac.compare_digest(key_hash(key), stored_hash)
+
+
+def new_student_token() -> str:
+    """A student's anonymous name: 32 hexadecimal characters (128 random bits)."""
+    return secrets.token_hex(16)
+
+
+def student_token(text: object) -> str | None:
+    """``text`` if it is a student token as ``new_student_token`` makes them, else ``None``."""
+    return text if isinstance(text, str) and _STUDENT_TOKEN.fullmatch(text) else None

@@ -8,14 +8,13 @@ survives the server being killed.
 
 The rules students meet are checked inside the same transaction as the write, so they hold across
 servers: the class must exist and be open, one drawing a second and ``MAX_DRAWINGS_PER_STUDENT``
-per student. Teacher actions need the class's teacher key (``class_codes``).
+per student. Teacher actions need the class's teacher key (``class_codes``). A closed class can be
+reopened; ``forget_closed_classes`` deletes the classes closed long enough ago, with their drawings.
 
 Problems are ``ClassStoreError`` (the database cannot be used: not a database, locked, read-only,
 from a newer version; one line for the page) or ``ClassRuleError`` (a request the rules refuse).
 """
 
-import csv
-import io
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,6 +68,7 @@ class ClassRuleError(ValueError):
 class ClassInfo:
     code: str
     is_open: bool
+    closed_at: float | None  # seconds since the epoch; None while the class is open
     drawings: int
     students: int
 
@@ -147,33 +147,36 @@ class ClassStore:
             )
             return deleted.rowcount == 1
 
-    def export(self, code: str, key: str, *, predictions: np.ndarray | None = None) -> tuple[bytes, str]:
-        """The class set as ``.npz`` bytes (x_train 28x28 uint8, y_train digits, predictions) and a CSV.
+    def reopen_class(self, code: str, key: str) -> None:
+        """Students can send again; the class is no longer due to be forgotten."""
+        with self._writing() as connection:
+            row = self._teacher_row(connection, code, key)
+            connection.execute(_classes.update().where(_classes.c.id == row.id).values(closed_at=None))
 
-        The ``.npz`` has the keys of an MNIST file (``x_train``/``y_train``, and the same digits again
-        as ``x_test``/``y_test``), so it loads back through ``mnist.load_npz`` and its checks.
+    def delete_class(self, code: str, key: str) -> int:
+        """Delete the class and every drawing of it now; returns how many drawings went."""
+        with self._writing() as connection:
+            row = self._teacher_row(connection, code, key)
+            return _delete_classes(connection, [row.id])
+
+    def forget_closed_classes(self, *, closed_before: float) -> int:
+        """Delete the classes closed before the time ``closed_before`` and their drawings; returns how many classes.
+
+        The retention rule: a closed class and its drawings are kept for a while (the teacher may
+        reopen or export it), then forgotten. Open classes are never forgotten.
         """
-        if not self.is_teacher(code, key):
-            raise ClassRuleError("that teacher key does not open this class")
-        drawings = self.drawings(code)
-        predicted = np.full(len(drawings), -1) if predictions is None else np.asarray(predictions, dtype=np.int64)
-        buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            x_train=drawings.images,
-            y_train=drawings.digits.astype(np.uint8),
-            x_test=drawings.images,
-            y_test=drawings.digits.astype(np.uint8),
-            predictions=predicted,
-            drawing_ids=drawings.ids,
-        )
-        table = io.StringIO()
-        writer = csv.writer(table)
-        writer.writerow(["drawing", "digit", "predicted", "nickname", "sent_at"])
-        for row in zip(drawings.ids, drawings.digits, predicted, drawings.nicknames, drawings.created_at, strict=True):
-            drawing_id, digit, guess, nickname, sent = row
-            writer.writerow([int(drawing_id), int(digit), int(guess), nickname or "", f"{sent:.3f}"])
-        return buffer.getvalue(), table.getvalue()
+        with self._writing() as connection:
+            ids = (
+                connection.execute(
+                    sa.select(_classes.c.id).where(
+                        _classes.c.closed_at.is_not(None), _classes.c.closed_at < closed_before
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            _delete_classes(connection, ids)
+            return len(ids)
 
     # ---------------------------------------------------------------- the students' side
     def class_info(self, code: str) -> ClassInfo | None:
@@ -186,7 +189,13 @@ class ClassStore:
                     _drawings.c.class_id == row.id
                 )
             ).one()
-        return ClassInfo(code=row.code, is_open=row.closed_at is None, drawings=counts[0], students=counts[1])
+        return ClassInfo(
+            code=row.code,
+            is_open=row.closed_at is None,
+            closed_at=row.closed_at,
+            drawings=counts[0],
+            students=counts[1],
+        )
 
     def add_drawing(
         self,
@@ -286,6 +295,15 @@ class ClassStore:
             if version is None or version > SCHEMA_VERSION:
                 raise ClassStoreError(f"{self.where} was made by a newer version of the app (schema {version})")
             # Upgrades from older schema versions go here, one step each, when there are any.
+
+
+def _delete_classes(connection, class_ids) -> int:
+    """Delete classes and their drawings (explicitly: a SQLite connection may not enforce the cascade)."""
+    if not class_ids:
+        return 0
+    drawings = connection.execute(_drawings.delete().where(_drawings.c.class_id.in_(class_ids))).rowcount
+    connection.execute(_classes.delete().where(_classes.c.id.in_(class_ids)))
+    return drawings
 
 
 def _engine(url: str) -> sa.Engine:

@@ -130,7 +130,7 @@ def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_model, canva
     assert at.metric[0].value == str(label)
     assert any(f"of 5 neighbours say {label}" in caption.value for caption in at.caption)
     captions = _image_captions(at)
-    assert captions[0] == "your ink" and captions[3] == "centred in 28×28"
+    assert captions[-4] == "your ink" and captions[-1] == "centred in 28×28"  # the steps come last
     assert sum(" · d = " in caption for caption in captions) == 5
     assert {"your drawing", "nearest"} <= set(_map_traces(at))
 

@@ -15,7 +15,15 @@ import threading
 import numpy as np
 import pytest
 
-from siamese.class_codes import CODE_ALPHABET, display_code, key_hash, new_class_code, normalise_code
+from siamese.class_codes import (
+    CODE_ALPHABET,
+    display_code,
+    key_hash,
+    new_class_code,
+    new_student_token,
+    normalise_code,
+    student_token,
+)
 from siamese.class_store import (
     MAX_DRAWINGS_PER_STUDENT,
     ClassRuleError,
@@ -23,7 +31,6 @@ from siamese.class_store import (
     ClassStoreError,
     sqlite_url,
 )
-from siamese.mnist import load_npz
 from tests.conftest import REPOSITORY
 
 POSTGRES_VARIABLE = "SIAMESE_TEST_DATABASE_URL"
@@ -83,8 +90,10 @@ def test_a_wrong_code_and_a_forged_key_are_refused(store):
     for action in (lambda: store.clear(code, forged), lambda: store.close_class(code, forged)):
         with pytest.raises(ClassRuleError, match="does not open this class"):
             action()
-    with pytest.raises(ClassRuleError, match="does not open this class"):
-        store.export(code, forged)
+    for action in (lambda: store.reopen_class(code, forged), lambda: store.delete_class(code, forged)):
+        with pytest.raises(ClassRuleError, match="does not open this class"):
+            action()
+    assert store.class_info(code).is_open
 
 
 def test_only_a_hash_of_the_teacher_key_is_kept(tmp_path):
@@ -164,16 +173,63 @@ def test_a_teacher_deletes_one_drawing(store):
     assert store.drawings(code).ids.tolist() == [keep]
 
 
-def test_the_export_loads_back_as_an_mnist_file(store, tmp_path):
+def test_a_closed_class_is_reopened_by_its_teacher(store):
     code, key = store.start_class()
-    for number in range(12):
-        store.add_drawing(code, student=f"s{number}", digit=number % 10, image=_drawing(number))
-    payload, table = store.export(code, key, predictions=np.arange(12) % 10)
-    path = tmp_path / "class.npz"
-    path.write_bytes(payload)
-    data = load_npz(path)
-    assert data.x_train.shape == (12, 28, 28) and data.y_train.tolist() == [n % 10 for n in range(12)]
-    assert table.splitlines()[0] == "drawing,digit,predicted,nickname,sent_at" and len(table.splitlines()) == 13
+    store.close_class(code, key, now=50.0)
+    assert store.class_info(code).closed_at == 50.0
+    store.reopen_class(code, key)
+    info = store.class_info(code)
+    assert info.is_open and info.closed_at is None
+    store.add_drawing(code, student="s", digit=4, image=_drawing(), now=60.0)  # students can send again
+    assert store.class_info(code).drawings == 1
+
+
+def test_a_teacher_deletes_the_class_and_its_drawings_at_once(store):
+    code, key = store.start_class()
+    other, _ = store.start_class()
+    for number in range(3):
+        store.add_drawing(code, student=f"s{number}", digit=number, image=_drawing(number))
+    store.add_drawing(other, student="s", digit=1, image=_drawing())
+    assert store.delete_class(code, key) == 3
+    assert store.class_info(code) is None and not store.is_teacher(code, key)
+    with pytest.raises(ClassRuleError, match="no class with that code"):
+        store.add_drawing(code, student="s9", digit=1, image=_drawing())
+    assert store.class_info(other).drawings == 1  # another class is untouched
+
+
+def test_closed_classes_are_forgotten_after_the_retention_and_open_ones_never(store):
+    day = 86_400.0
+    (old, old_key), (recent, recent_key), (still_open, _) = (store.start_class(now=0.0) for _ in range(3))
+    for code in (old, recent, still_open):
+        store.add_drawing(code, student="s", digit=1, image=_drawing(), now=1.0)
+    store.close_class(old, old_key, now=10 * day)
+    store.close_class(recent, recent_key, now=35 * day)
+    # (A shared PostgreSQL may hold other tests' classes, so only these three are looked at.)
+    assert store.forget_closed_classes(closed_before=41 * day - 30 * day) >= 1  # 30 days' retention, on day 41
+    assert store.class_info(old) is None and not store.is_teacher(old, old_key)
+    assert store.class_info(recent).drawings == 1 and store.class_info(still_open).drawings == 1
+    store.forget_closed_classes(closed_before=36 * day)  # later on: the recently closed one goes too
+    assert store.class_info(recent) is None and store.class_info(still_open).drawings == 1
+
+
+def test_forgotten_classes_leave_no_drawing_behind(tmp_path):
+    path = tmp_path / "classes.sqlite"
+    store = ClassStore(sqlite_url(path))
+    code, key = store.start_class()
+    for number in range(5):
+        store.add_drawing(code, student=f"s{number}", digit=number, image=_drawing(number), nickname="Ana")
+    store.close_class(code, key, now=0.0)
+    store.forget_closed_classes(closed_before=1.0)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM drawings").fetchone()[0] == 0
+        assert connection.execute("SELECT count(*) FROM classes").fetchone()[0] == 0
+
+
+def test_student_tokens_are_random_and_only_well_formed_ones_are_taken():
+    tokens = {new_student_token() for _ in range(100)}
+    assert len(tokens) == 100 and all(student_token(token) == token for token in tokens)
+    for forged in ("", "x' OR 1=1 --", "A" * 32, "0" * 31, "0" * 33, None, 12):
+        assert student_token(forged) is None
 
 
 # ---------------------------------------------------------------- damaged databases (SQLite files)

@@ -59,30 +59,25 @@ class App:
 
 @contextmanager
 def running_app(
-    cache: Path | str, *, max_trainings: int | None = None, log: Path | None = None, startup_timeout: float = 90.0
+    cache: Path | str,
+    *,
+    max_trainings: int | None = None,
+    log: Path | None = None,
+    startup_timeout: float = 90.0,
+    port: int | None = None,
+    database_url: str | None = None,
 ):
     """``streamlit run app.py`` on a free loopback port with embedded MNIST and the model cache ``cache``.
 
     ``max_trainings`` sets ``SIAMESE_MAX_TRAININGS`` (default: the app's own). The server's
-    output goes to ``log``, or to a temporary file deleted unless something failed.
+    output goes to ``log``, or to a temporary file deleted unless something failed. ``port``
+    (default: a free one) lets a restarted server answer where the killed one did;
+    ``database_url`` sets ``SIAMESE_DATABASE_URL`` (default: ``classes.sqlite`` in ``cache``).
     The server is stopped on exit.
     """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    # Its class database is classes.sqlite in ``cache``, whatever database the test process was given.
-    for variable in ("SIAMESE_DATABASE_URL", "SIAMESE_DATABASE"):
-        environment.pop(variable, None)
-    if max_trainings is not None:
-        environment["SIAMESE_MAX_TRAININGS"] = str(max_trainings)
     keep_log = log is not None
     log = Path(log) if keep_log else Path(tempfile.mkstemp(prefix="siamese-server-", suffix=".log")[1])
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    process, url = start_app(cache, log=log, port=port, max_trainings=max_trainings, database_url=database_url)
     try:
         xsrf = _xsrf_cookie(wait_until_healthy(url, process, timeout=startup_timeout))
         yield App(url, process.pid, xsrf, log, Path(cache))
@@ -93,12 +88,46 @@ def running_app(
         if not keep_log:
             log.unlink(missing_ok=True)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop_app(process)
+
+
+def start_app(
+    cache: Path | str,
+    *,
+    log: Path,
+    port: int | None = None,
+    max_trainings: int | None = None,
+    database_url: str | None = None,
+) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run app.py`` (see ``running_app``) and return its process and URL, without waiting."""
+    port = port or free_port()
+    environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Its class database is classes.sqlite in ``cache``, whatever database the test process was given.
+    for variable in ("SIAMESE_DATABASE_URL", "SIAMESE_DATABASE"):
+        environment.pop(variable, None)
+    if database_url is not None:
+        environment["SIAMESE_DATABASE_URL"] = database_url
+    if max_trainings is not None:
+        environment["SIAMESE_MAX_TRAININGS"] = str(max_trainings)
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.headless", "true",
+    ]  # fmt: skip
+    with Path(log).open("ab") as output:
+        process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    """Stop a server politely, then by force."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 def _xsrf_cookie(headers) -> str:
