@@ -2,7 +2,8 @@
 
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
-snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, class_load.
+snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, class_load,
+vector_index.
 """
 
 import subprocess
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "unseen_digits": ["bench.unseen_digits"],
     "open_set": ["bench.open_set"],
     "class_load": ["bench.class_load"],
+    "vector_index": ["bench.vector_index"],
 }
 
 
