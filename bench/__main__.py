@@ -3,7 +3,7 @@
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
 snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, symbol_corpus,
-one_shot_symbols, losses, class_load.
+one_shot_symbols, losses, class_load, vector_index.
 """
 
 import subprocess
@@ -28,6 +28,7 @@ BENCHMARKS = {
     "one_shot_symbols": ["bench.one_shot_symbols"],
     "losses": ["bench.losses"],
     "class_load": ["bench.class_load"],
+    "vector_index": ["bench.vector_index"],
 }
 
 

@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         TOKEN_POOLINGS,
     )
     from siamese.conventions import METRICS
+    from siamese.vector_index import INDEX_KINDS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +177,12 @@ def _parser() -> argparse.ArgumentParser:
     neighbours.add_argument("--image", required=True, nargs="+", type=Path, help="PNG/JPEG files or folders")
     neighbours.add_argument("--data", default="auto", help=data_help)
     neighbours.add_argument("-k", type=_positive_int, default=5)
+    neighbours.add_argument(
+        "--index",
+        choices=INDEX_KINDS,
+        default="exact",
+        help="exact (NumPy, the default), faiss-flat (exact, FAISS) or faiss-hnsw (approximate, for millions)",
+    )
     neighbours.add_argument(
         "--json", action=argparse.BooleanOptionalAction, default=False, help="one JSON object per image and line"
     )
@@ -422,7 +429,9 @@ def _neighbours(arguments) -> int:
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)
-    index = NeighbourIndex.build(saved.embedding_network, data.x_train, data.y_train, metric=saved.config.metric)
+    index = NeighbourIndex.build(
+        saved.embedding_network, data.x_train, data.y_train, metric=saved.config.metric, index=arguments.index
+    )
     failures = 0
     for path in _image_paths(arguments.image):
         try:

@@ -86,6 +86,24 @@ def test_neighbours_predicts_real_digits_and_reports_bad_files_on_their_own_line
     assert 0 < first["vote_share"] <= 1
 
 
+def test_neighbours_index_flag_picks_the_search_and_faiss_finds_the_same_digits(
+    model_folder, embedded_data, tmp_path, capsys
+):
+    images = [str(_write_digit_png(tmp_path / f"digit_{i}.png", embedded_data.x_test[i])) for i in range(4)]
+    answers = {}
+    for kind in ("exact", "faiss-flat", "faiss-hnsw"):
+        arguments = ["neighbours", "--model", str(model_folder), "--data", "embedded", "-k", "5", "--json"]
+        assert main([*arguments, "--index", kind, "--image", *images]) == 0
+        answers[kind] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [answer["image"] for answer in answers["exact"]] == images
+    for kind in ("faiss-flat", "faiss-hnsw"):
+        for exact, found in zip(answers["exact"], answers[kind], strict=True):
+            assert [n["index"] for n in found["neighbours"]] == [n["index"] for n in exact["neighbours"]]
+            for ours, theirs in zip(found["neighbours"], exact["neighbours"], strict=True):
+                assert ours["distance"] == pytest.approx(theirs["distance"], abs=1e-4)
+            assert found["predicted"] == exact["predicted"]
+
+
 def test_export_writes_projector_files(model_folder, tmp_path, capsys):
     out = tmp_path / "projector"
     assert main(["export", "--model", str(model_folder), "--data", "embedded", "--limit", "50", "--out", str(out)]) == 0
@@ -106,6 +124,7 @@ def test_export_writes_projector_files(model_folder, tmp_path, capsys):
         (["train", "--with-symbols", "--pair-mining", "fixed", "--out", "x"], "need pair_mining='online'"),
         (["train", "--examples-per-class", "5", "--batch-size", "32", "--out", "x"], "multiple of"),
         (["one-shot", "--model", "/nonexistent/model", "--classes", "symbols"], "does not exist"),
+        (["neighbours", "--model", "m", "--image", "x.png", "--index", "annoy"], "invalid choice: 'annoy'"),
     ],
 )
 def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys):

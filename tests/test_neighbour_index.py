@@ -43,6 +43,18 @@ def test_neighbours_of_an_embedding_answer_like_a_query_of_its_image(index, embe
     assert by_image.predicted == by_embedding.predicted
 
 
+@pytest.mark.parametrize("kind", ["faiss-flat", "faiss-hnsw"])
+def test_a_faiss_index_answers_like_the_exact_one(kind, index, network, embedded_data):
+    faiss_index = NeighbourIndex(
+        network, index.reference_embeddings, index.reference_labels, metric="cosine", index=kind
+    )
+    for image in embedded_data.x_test[:10]:
+        exact, found = index.query(image, k=5), faiss_index.query(image, k=5)
+        np.testing.assert_array_equal(found.indices, exact.indices)
+        np.testing.assert_allclose(found.distances, exact.distances, atol=1e-6)
+        assert (found.predicted, found.vote_share) == (exact.predicted, exact.vote_share)
+
+
 def test_bad_queries_are_refused(index, network):
     with pytest.raises(ValueError, match=r"\(28, 28\)"):
         index.embed(np.zeros((28, 27), dtype=np.float32))
@@ -50,3 +62,5 @@ def test_bad_queries_are_refused(index, network):
         NeighbourIndex(network, np.zeros((3, 16)), np.zeros(2, dtype=int), metric="euclidean")
     with pytest.raises(ValueError, match="metric"):
         NeighbourIndex(network, np.zeros((3, 16)), np.zeros(3, dtype=int), metric="manhattan")
+    with pytest.raises(ValueError, match="index must be one of exact, faiss-flat, faiss-hnsw"):
+        NeighbourIndex(network, np.zeros((3, 16)), np.zeros(3, dtype=int), metric="cosine", index="annoy")
