@@ -51,6 +51,17 @@ def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -
     return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
 
 
+def patch_picture(image: np.ndarray, *, patch_size: int, scale: int = 7) -> np.ndarray:
+    """``(28, 28)`` digit enlarged, with a line between every two ViT patches: ``(28 * scale, 28 * scale, 3)`` uint8."""
+    rgb = digit_picture(image, scale=scale)
+    lines = np.arange(0, image.shape[0] * scale + 1, patch_size * scale)
+    colour = np.rint(hex_to_rgb(ACCENT_COLOUR) * 255).astype(np.uint8)
+    for line in lines:
+        rgb[max(line - 1, 0) : line + 1, :] = colour
+        rgb[:, max(line - 1, 0) : line + 1] = colour
+    return rgb
+
+
 def digit_grid(images: np.ndarray, *, columns: int, scale: int = 2, gap: int = 2) -> np.ndarray:
     """``(n, 28, 28)`` digits as one ``(h, w)`` uint8 mosaic, ``columns`` wide, on a dark grey ground."""
     rows = -(-len(images) // columns)

@@ -4,14 +4,18 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.page import page_setup
+from explorer_ui.pictures import patch_picture
 from siamese.config import (
     ARCHITECTURES,
     LEARNING_RATE_SCHEDULES,
     LOSSES,
     OPTIMIZERS,
     PAIR_MINING,
+    PATCH_SIZES,
+    POOLINGS,
     PRESET_DESCRIPTIONS,
     PRESETS,
+    TOKEN_POOLINGS,
     TrainingConfig,
     preset,
 )
@@ -19,7 +23,22 @@ from siamese.conventions import METRICS
 from siamese.mnist import MnistData
 
 FIELDS = {  # config field -> (label, help)
-    "architecture": ("Network", "mlp: the classic 784→512→256→D stack. cnn: a small convolutional network."),
+    "architecture": (
+        "Network",
+        "mlp: the classic 784→512→256→D stack. cnn: a small convolutional network. vit: a small Vision "
+        "Transformer that cuts the digit into patches and lets every patch attend to every other.",
+    ),
+    "pooling": (
+        "CNN pooling",
+        "How the CNN's 7×7 grid of features becomes one vector. flatten: keep every position. avg / max: the "
+        "mean or the largest value over positions. attention: a learned score says which positions count.",
+    ),
+    "patch_size": ("ViT patch size (px)", "The ViT's patches: 4 cuts a digit into 7×7 = 49 patches."),
+    "transformer_blocks": ("ViT blocks", "How many attention-and-MLP blocks the ViT stacks."),
+    "token_pooling": (
+        "ViT summary",
+        "cls: a learned extra token gathers the picture. mean: the average of all the patch tokens.",
+    ),
     "embedding_dim": ("Embedding size D", "How many numbers describe each digit."),
     "normalize_embeddings": (
         "Unit-length embeddings",
@@ -76,6 +95,9 @@ FIELDS = {  # config field -> (label, help)
 }
 CHOICES = {
     "architecture": ARCHITECTURES,
+    "pooling": POOLINGS,
+    "patch_size": PATCH_SIZES,
+    "token_pooling": TOKEN_POOLINGS,
     "loss": LOSSES,
     "metric": METRICS,
     "pair_mining": PAIR_MINING,
@@ -137,6 +159,20 @@ def settings_form(data: MnistData) -> TrainingConfig | None:
         st.error(f"These settings can't be trained: {error}.")
         return None
     return config.including_symbols() if config.with_symbols else config
+
+
+def show_patches(config: TrainingConfig, data: MnistData) -> None:
+    """What a ViT sees: a training digit cut into its patches, each a token."""
+    tokens = (28 // config.patch_size) ** 2
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+        st.image(patch_picture(data.x_train[0], patch_size=config.patch_size), width=196)
+        st.caption(
+            f"What the ViT sees: the digit cut into {tokens} patches of {config.patch_size}×{config.patch_size} "
+            "pixels. Each becomes a token (a vector), with a learned vector added for where it lies; "
+            f"{config.transformer_blocks} attention blocks then let every patch look at every other, and "
+            + ("a learned class token gathers them into one vector." if config.token_pooling == "cls"
+               else "the average of the tokens is the picture's vector.")
+        )  # fmt: skip
 
 
 def describe(config: TrainingConfig, data: MnistData) -> None:
@@ -271,6 +307,8 @@ def main() -> None:
     config = settings_form(data)
     if config is not None:
         describe(config, data)
+        if config.architecture == "vit":
+            show_patches(config, data)
     train_and_stop_buttons(config, data)
     runs = state.runs()
     if runs:

@@ -72,3 +72,20 @@ def test_presets_fill_in_the_settings():
     next(button for button in at.button if button.label == "Preset: classic").click().run()
     assert at.session_state["train_batch_size"] == 32
     assert at.session_state["train_pair_mining"] == "fixed"
+
+
+def test_choosing_the_vit_shows_what_it_sees_and_symbols_set_class_batches():
+    at = _train_page()
+    at.selectbox(key="train_architecture").set_value("vit").run()
+    assert not at.exception and not at.error
+    captions = " ".join(caption.value for caption in at.caption)
+    assert "cut into 49 patches of 4×4 pixels" in captions and "a learned class token" in captions
+    at.selectbox(key="train_patch_size").set_value(7).run()
+    assert "cut into 16 patches of 7×7 pixels" in " ".join(caption.value for caption in at.caption)
+    at.checkbox(key="train_with_symbols").check().run()
+    assert any("with the symbols" in caption.value for caption in at.caption)
+    at.selectbox(key="train_pair_mining").set_value("fixed").run()
+    assert [error.value for error in at.error] == [
+        "These settings can't be trained: with_symbols and examples_per_class need pair_mining='online' "
+        "(all in-batch pairs scored)."
+    ]

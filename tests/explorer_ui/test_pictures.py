@@ -72,3 +72,14 @@ def test_small_distances_keep_a_fourth_decimal():
         "0.0001",
         "0.0000",
     ]
+
+
+def test_the_patch_picture_draws_a_line_between_every_two_patches():
+    from explorer_ui.pictures import ACCENT_COLOUR, hex_to_rgb, patch_picture
+
+    picture = patch_picture(np.zeros((28, 28), dtype=np.float32), patch_size=7, scale=2)
+    assert picture.shape == (56, 56, 3)
+    accent = np.rint(hex_to_rgb(ACCENT_COLOUR) * 255)
+    lined = [row for row in range(56) if (picture[row, :, :] == accent).all()]
+    assert lined == [0, 13, 14, 27, 28, 41, 42, 55]  # each border of four 7-pixel patches, 2 px wide
+    assert (picture[5, 5] == 0).all()  # inside a patch the (black) digit shows through
