@@ -86,6 +86,11 @@ FIELDS = {  # config field -> (label, help)
         "those stay unseen). The distance learns what tells shapes apart, so it does better on digits and "
         "symbols it never saw. Needs online pairs; takes about one and a half times as long.",
     ),
+    "symbol_share": (
+        "Symbols' share of a batch",
+        "With symbols: the share of each batch's classes that are symbols, so ten digits do not drown out a "
+        "thousand kinds of symbol. 0: as the data comes.",
+    ),
     "examples_per_class": (
         "Images per class in a batch",
         "Online pairs only: build each batch from this many images of each of its classes (0: random batches), "
@@ -108,6 +113,7 @@ CHECKBOXES = ("normalize_embeddings", "restore_best_weights", "with_symbols")
 DECIMALS = (
     "margin",
     "temperature",
+    "symbol_share",
     "learning_rate",
     "augment_rotation",
     "augment_scale",

@@ -11,6 +11,7 @@ import numpy as np
 
 from siamese.augmentation import augment
 from siamese.config import TrainingConfig
+from siamese.conventions import NUM_CLASSES
 from siamese.pairs import Pairs, make_pairs, make_triplets
 
 
@@ -65,7 +66,15 @@ class TrainingBatches(_GatheredBatches):
         generator = np.random.default_rng(_epoch_seed(config, epoch))
         pair_seed = config.seed if config.pair_mining == "fixed" else _epoch_seed(config, epoch)
         if config.pair_mining == "online":
-            if config.examples_per_class:
+            if config.symbol_share and np.any(labels >= NUM_CLASSES):
+                order = shared_order(
+                    labels,
+                    per_class=config.examples_per_class,
+                    batch_size=config.batch_size,
+                    symbol_share=config.symbol_share,
+                    generator=generator,
+                )
+            elif config.examples_per_class:
                 order = class_balanced_order(labels, per_class=config.examples_per_class, generator=generator)
             else:
                 order = generator.permutation(len(labels))
@@ -113,6 +122,32 @@ def class_balanced_order(labels: np.ndarray, *, per_class: int, generator: np.ra
     ]
     runs = np.concatenate(runs) if runs else np.zeros((0, per_class), dtype=np.int64)
     return runs[generator.permutation(len(runs))].reshape(-1).astype(np.int64)
+
+
+def shared_order(
+    labels: np.ndarray, *, per_class: int, batch_size: int, symbol_share: float, generator: np.random.Generator
+) -> np.ndarray:
+    """An epoch's order in which every batch gives ``symbol_share`` of its runs to symbols (labels >= 10).
+
+    The digits set the epoch's length: each digit image at most once, in runs of ``per_class``
+    (``class_balanced_order``); the symbols' runs are reused, freshly shuffled, as often as the share
+    needs, so hundreds of symbol classes are not drowned out by ten large digit classes.
+    ``labels`` (n,) int -> ``(batches * batch_size,) int64`` indices.
+    """
+    runs_per_batch = batch_size // per_class
+    symbol_runs_per_batch = min(max(round(symbol_share * runs_per_batch), 1), runs_per_batch - 1)
+    digit_runs_per_batch = runs_per_batch - symbol_runs_per_batch
+    is_symbol = labels >= NUM_CLASSES
+    digits, symbols = np.flatnonzero(~is_symbol), np.flatnonzero(is_symbol)
+    digit_runs = digits[class_balanced_order(labels[digits], per_class=per_class, generator=generator)]
+    batches = len(digit_runs) // (digit_runs_per_batch * per_class)
+    needed = batches * symbol_runs_per_batch * per_class
+    symbol_runs = [np.zeros(0, dtype=np.int64)]
+    while sum(len(part) for part in symbol_runs) < needed:
+        symbol_runs.append(symbols[class_balanced_order(labels[symbols], per_class=per_class, generator=generator)])
+    digit_part = digit_runs[: batches * digit_runs_per_batch * per_class].reshape(batches, -1)
+    symbol_part = np.concatenate(symbol_runs)[:needed].reshape(batches, -1)
+    return np.concatenate([digit_part, symbol_part], axis=1).reshape(-1).astype(np.int64)
 
 
 class ValidationBatches(_GatheredBatches):

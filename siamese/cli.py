@@ -144,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--examples-per-class", type=_non_negative_int, help="online batches of this many images per class (0: random)"
     )
+    train.add_argument(
+        "--symbol-share",
+        type=_non_negative_float,
+        help="with symbols: the share of each batch's classes that are symbols",
+    )
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
     train.set_defaults(handler=_train)
@@ -229,7 +234,7 @@ def _load_model(folder: Path):
 
 
 def _config_from(arguments, *, train_size: int | None = None):
-    from siamese.config import SYMBOL_EXAMPLES_PER_CLASS, TrainingConfig, preset
+    from siamese.config import SYMBOL_EXAMPLES_PER_CLASS, SYMBOL_SHARE, TrainingConfig, preset
 
     base = preset(arguments.preset, train_size=train_size) if arguments.preset else TrainingConfig()
     # Every config field that has a flag of the same name; flags left out keep the preset's value.
@@ -237,8 +242,9 @@ def _config_from(arguments, *, train_size: int | None = None):
     changes = {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
     if changes.get("loss") == "cosine_bce":
         changes.setdefault("metric", "cosine")
-    if changes.get("with_symbols"):  # batches of a few images per class, unless told otherwise
+    if changes.get("with_symbols"):  # batches of a few images per class, half of them symbols, unless told otherwise
         changes.setdefault("examples_per_class", base.examples_per_class or SYMBOL_EXAMPLES_PER_CLASS)
+        changes.setdefault("symbol_share", base.symbol_share or SYMBOL_SHARE)
     return base.replace(**changes)
 
 

@@ -24,8 +24,10 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
 # In-batch triplets are scored all at once: (batch, batch, batch) numbers, 67 MB at 256.
 MAX_TRIPLET_BATCH = 256
-# Images of one class in a batch when training on symbols: hundreds of classes, each with partners.
+# Images of one class in a batch when training on symbols: hundreds of classes, each with partners;
+# and the share of a batch's classes given to symbols, so the ten digits do not drown them out.
 SYMBOL_EXAMPLES_PER_CLASS = 4
+SYMBOL_SHARE = 0.5
 # The largest value each augmentation setting accepts (beyond these a digit stops looking like itself).
 AUGMENTATION_LIMITS = {"rotation": 45.0, "scale": 0.5, "shear": 1.0, "thickness": 1.0, "elastic": 4.0}
 
@@ -74,6 +76,9 @@ class TrainingConfig:
         in general; evaluation classes (Greek and Cyrillic among them) are never shown. Needs online mining.
     examples_per_class : online batches made of this many images of each class they hold (P x K batches),
         so every image has partners of its class even among hundreds of classes; 0: plain random batches.
+    symbol_share : with symbols, the share of every batch's classes that are symbols (their drawings reused,
+        newly changed each time, as often as that needs; an epoch is one pass over the digits); 0: the
+        symbols come as often as the corpus holds them beside the digits.
     seed : seeds the split, the pairs, the weights and the shuffling.
     """
 
@@ -106,6 +111,7 @@ class TrainingConfig:
     held_out_digits: tuple[int, ...] = ()
     with_symbols: bool = False
     examples_per_class: int = 0
+    symbol_share: float = 0.0
     seed: int = 0
 
     def __post_init__(self):
@@ -157,6 +163,11 @@ class TrainingConfig:
         self._check_class_batches()
 
     def _check_class_batches(self) -> None:
+        share = self.symbol_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 <= share < 1.0:
+            raise ValueError(f"symbol_share must be a number from 0 up to (not including) 1, got {share!r}")
+        if share and not (self.with_symbols and self.examples_per_class):
+            raise ValueError("symbol_share needs with_symbols and examples_per_class")
         per_class = self.examples_per_class
         if not isinstance(per_class, int) or isinstance(per_class, bool) or per_class < 0 or per_class == 1:
             raise ValueError(f"examples_per_class must be 0 (random batches) or at least 2, got {per_class!r}")
@@ -180,16 +191,18 @@ class TrainingConfig:
         )
 
     def including_symbols(self) -> "TrainingConfig":
-        """This config trained on the background symbols too, in batches of ``SYMBOL_EXAMPLES_PER_CLASS`` per class."""
+        """This config trained on the background symbols too: batches of ``SYMBOL_EXAMPLES_PER_CLASS`` images
+        a class, ``SYMBOL_SHARE`` of their classes symbols."""
         return self.replace(
             with_symbols=True,
             pair_mining="online",
             examples_per_class=self.examples_per_class or SYMBOL_EXAMPLES_PER_CLASS,
+            symbol_share=self.symbol_share or SYMBOL_SHARE,
         )
 
     def without_symbols(self) -> "TrainingConfig":
         """This config trained on the digits alone (to compare a run with symbols with its digits-only twin)."""
-        return self.replace(with_symbols=False, examples_per_class=0)
+        return self.replace(with_symbols=False, examples_per_class=0, symbol_share=0.0)
 
     def replace(self, **changes) -> "TrainingConfig":
         """A copy with ``changes`` applied (and validated)."""

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from siamese.batches import TrainingBatches, ValidationBatches, class_balanced_order
+from siamese.batches import TrainingBatches, ValidationBatches, class_balanced_order, shared_order
 from siamese.config import TrainingConfig
 from siamese.conventions import SAME
 from siamese.pairs import make_pairs
@@ -137,3 +137,15 @@ def test_class_balanced_batches_give_every_image_partners_of_its_class():
         np.testing.assert_array_equal(targets, labels[_indices(images, inputs)])
         partners = (targets[:, None] == targets[None, :]).sum(axis=1) - 1
         assert partners.min() >= 3
+
+
+def test_a_symbol_share_gives_every_batch_its_half_of_symbols_and_each_digit_once():
+    labels = np.concatenate([np.repeat(np.arange(10), 40), np.repeat(np.arange(10, 30), 6)])  # few symbols
+    order = shared_order(labels, per_class=4, batch_size=16, symbol_share=0.5, generator=np.random.default_rng(1))
+    batches = labels[order].reshape(-1, 16)
+    assert (batches[:, :8] < 10).all() and (batches[:, 8:] >= 10).all()  # two digit runs, two symbol runs
+    digits = order[labels[order] < 10]
+    assert len(digits) == len(set(digits.tolist())) == 400  # one pass over the digits sets the epoch
+    assert len(order[labels[order] >= 10]) == 400 > 120  # the symbols' 120 drawings are reused
+    runs = labels[order].reshape(-1, 4)
+    assert (runs == runs[:, :1]).all()
