@@ -51,6 +51,7 @@ SYMBOL_MAP_METHOD = "symbol_map_method"
 EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
+RETRY_DEFAULT_MODEL = "retry_default_model"
 _EPISODE_NUMBER = "episode_number"
 
 
