@@ -80,7 +80,10 @@ def next_episode() -> None:
 
 
 def canvas(name: str) -> str:
-    """The key of a drawing canvas; it changes when the canvas is cleared (a new key is an empty canvas)."""
+    """The key of a drawing canvas; it changes when the page empties the canvas itself (a new key, a new canvas).
+
+    The canvas's own Clear button empties it in the browser and keeps its key.
+    """
     return f"{name}-{st.session_state.get(_canvas_round(name), 0)}"
 
 

@@ -19,7 +19,6 @@ from explorer_ui.canvas import (
     DEFAULT_PEN_WIDTH,
     PEN_WIDTHS,
     canvas_available,
-    clear_button,
     drawing_canvas,
     explain_status,
 )
@@ -162,7 +161,6 @@ def find_neighbours(model: TrainedModel, data: MnistData, *, stroke_width: int) 
         with st.container(width=CANVAS_SIZE + 8):
             st.markdown("**Your digit**")
             steps = drawing_canvas(DRAW_CANVAS, stroke_width=stroke_width)
-            clear_button(DRAW_CANVAS)
             k = st.slider("Neighbours to show (k)", 1, 10, 5, key=state.NEIGHBOUR_COUNT)
         with st.container(width=RESULTS_WIDTH):
             if steps is None or not steps.ok:
@@ -184,7 +182,6 @@ def compare_two(model: TrainedModel, data: MnistData, *, stroke_width: int) -> N
             with st.container(width=CANVAS_SIZE + 8):
                 st.markdown(f"**{title}**")
                 drawn = drawing_canvas(name, stroke_width=stroke_width)
-                clear_button(name)
                 if drawn is not None and drawn.ok:
                     index = reference_index(model, data)
                     embedding = index.embed(drawn.centred)

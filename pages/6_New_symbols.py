@@ -11,7 +11,7 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.caches import reference_index, reference_map
-from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, clear_button, drawing_canvas
+from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, get_network_ready
 from explorer_ui.formatting import format_distance, plain
@@ -40,14 +40,12 @@ def teach(symbols: SymbolSet) -> None:
         placeholder="e.g. star, arrow, A, your initials",
     )
     steps = drawing_canvas(TEACH_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
-    with st.container(horizontal=True):
-        clear_button(TEACH_CANVAS)
-        add = st.button(
-            f"Add as “{plain(name.strip())}”" if name.strip() else "Add as an example",
-            type="primary",
-            disabled=steps is None or not steps.ok,
-            key="add_symbol_example",
-        )
+    add = st.button(
+        f"Add as “{plain(name.strip())}”" if name.strip() else "Add as an example",
+        type="primary",
+        disabled=steps is None or not steps.ok,
+        key="add_symbol_example",
+    )
     if steps is not None and not steps.ok:
         explain_canvas(steps, hint=TEACH_HINT)
     if add and steps is not None and steps.ok:
@@ -106,7 +104,6 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
             steps = drawing_canvas(ASK_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
-            clear_button(ASK_CANVAS)
         with st.container(width=PANEL_WIDTH):
             if steps is None or not steps.ok:
                 explain_canvas(steps, hint=ASK_HINT)

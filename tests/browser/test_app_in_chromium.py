@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.pen import mouse_strokes, strokes_in_pixels
+from tests.browser.pen import clear_button, mouse_strokes, strokes_in_pixels
 from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -226,7 +226,7 @@ def open_draw_page(page, app_url: str):
 
 
 def clear_canvas(page) -> None:
-    page.get_by_role("button", name="Clear").first.click()
+    clear_button(page).click()
     page.locator('[data-testid="stMetricValue"]').first.wait_for(state="detached", timeout=30_000)
     wait_until_idle(page)
 

@@ -8,7 +8,7 @@ import pytest
 from explorer_ui.canvas import CANVAS_SIZE
 from siamese.class_store import ClassStore, sqlite_url
 from siamese.mnist import load_embedded_mnist
-from tests.browser.pen import mouse_strokes, touch_strokes
+from tests.browser.pen import clear_button, mouse_strokes, touch_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, predicted_digit, wait_until_idle
 from tests.browser.test_devices import screenshot_full
 from tests.support.handwriting import TEMPLATES, place_strokes
@@ -34,7 +34,7 @@ def _join(page, app_url: str, code: str) -> None:
 
 
 def _send(page, digit: int, strokes, *, touch: bool = False, nickname: str | None = None) -> None:
-    page.get_by_role("button", name="Clear").first.click()
+    clear_button(page).click()
     wait_until_idle(page)
     canvas = page.locator("canvas.upper-canvas").first
     (touch_strokes if touch else mouse_strokes)(page, canvas, strokes)
