@@ -18,7 +18,7 @@ from explorer_ui.formatting import format_distance, plain
 from explorer_ui.maps import as_xy, symbol_traces
 from explorer_ui.maps import reference_map as map_figure
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import NEUTRAL_COLOUR, SAME_COLOUR, digit_grid, digit_picture
+from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
 from siamese.mnist import MnistData
 from siamese.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet, identify
 from siamese.trained_model import TrainedModel
@@ -118,7 +118,7 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> None:
 def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
     nearest = answer.nearest[0]
     if answer.symbol is not None:
-        st.markdown(f"### :green[It's “{plain(answer.symbol)}”]")
+        st.markdown(f"### :blue[{RIGHT_MARK} It's “{plain(answer.symbol)}”]")
     elif answer.digit is not None:
         st.markdown(f"### It looks like the digit {answer.digit}")
     else:
@@ -137,11 +137,11 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
     with st.container(horizontal=True, gap="small"):
         for neighbour in answer.nearest:
             image = symbols.images[neighbour.index] if neighbour.kind == "symbol" else data.x_train[neighbour.index]
-            frame = SAME_COLOUR if neighbour is nearest and not answer.is_none_of_these else NEUTRAL_COLOUR
+            is_answer = neighbour is nearest and not answer.is_none_of_these
             label = f"“{neighbour.name}”" if neighbour.kind == "symbol" else f"digit {neighbour.name}"
             st.image(
-                digit_picture(image, frame=frame, scale=2),
-                caption=f"{label} · d = {format_distance(neighbour.distance)}",
+                digit_picture(image, frame=SAME_COLOUR if is_answer else NEUTRAL_COLOUR, scale=2),
+                caption=f"{RIGHT_MARK + ' ' if is_answer else ''}{label} · d = {format_distance(neighbour.distance)}",
                 width=100,
             )
 
