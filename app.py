@@ -16,7 +16,7 @@ digraph siamese {
     ta [label="network\\n784 → 512 → 256 → 128", fillcolor="#c7d2fe"];
     tb [label="network\\n(the same weights)", fillcolor="#c7d2fe"];
     ea [label="embedding A", fillcolor="#f1f5f9"]; eb [label="embedding B", fillcolor="#f1f5f9"];
-    d [label="distance\\nsmall = same digit", fillcolor="#dcfce7"];
+    d [label="distance\\nsmall = same digit", fillcolor="#cce3f0"];
     a -> ta -> ea; b -> tb -> eb; ea -> d; eb -> d;
     ta -> tb [style=dashed, dir=both, label=" shared ", fontsize=10, color="#4f46e5", constraint=false];
     {rank=same; ta; tb}

@@ -1,17 +1,26 @@
-"""The drawing canvas: an MNIST-style black square, read back as ``siamese.drawing`` steps.
+"""The drawing canvas: a black 280 x 280 square, MNIST-style, read back as ``siamese.drawing`` steps.
 
-streamlit-drawable-canvas lays its (invisible until hovered) toolbar over the top 30 pixels of the
-canvas's right-hand side, so a stroke begun there went to the toolbar and was lost: students
-begin 5s and 7s exactly there. The canvas is therefore ``TOOLBAR_BAND`` pixels taller than the
-drawing square, and that top band is painted in the page's colour: the toolbar sits over the
-band, the whole black square is free for drawing, and only the square is read. When the canvas is
-hovered the toolbar shows and moves up, 42 px above the canvas, where it covered the bottom of the
-element above (a heading, the symbol's name field): ``TOOLBAR_CLEARANCE`` keeps that space empty.
+The whole canvas is the drawing square, and every stroke in it counts. Under it sit its own Undo
+and Clear buttons: they are streamlit-drawable-canvas's toolbar, restyled by ``_TOOLBAR_STYLE``.
+As the component ships it (0.13), that toolbar floats invisibly over the top right of the
+canvas until hovered, and strokes begun there went to its buttons.
+
+Clear works in the browser, on the same canvas. A Clear button that reruns the script and gives
+the canvas a new key (a new, empty component) loses strokes: until the rerun's answer arrives (a
+tenth of a second, longer on a busy server) the old drawing stays on screen and a stroke goes
+onto it and is thrown away with it; then for a few frames there is no canvas at all while the new
+one is built (everything below it jumps up by its height and back), so a stroke or tap lands on
+whatever moved there. The component's own reset empties the canvas at once and sends the empty
+drawing, so a stroke made straight after Clear is kept. A new key (``state.clear_canvas``) is
+still how a page empties a canvas itself, e.g. once a drawing was added as an example.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import logging
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -20,17 +29,46 @@ from explorer_ui import state
 from siamese.drawing import DrawingStatus, DrawingSteps, preprocess_drawing
 
 CANVAS_SIZE = 280  # the drawing square: 10x MNIST's 28 px, so a canvas pixel is a tenth of an MNIST pixel
-TOOLBAR_BAND = 36  # pixels above the square for the component's toolbar (it reaches 31 px down)
-# Empty pixels above the canvas, besides the two 16 px gaps around this spacer: 44 px in all for
-# the hovered toolbar, which rises 42 px above the canvas.
-TOOLBAR_CLEARANCE = 12
 # MNIST's strokes are 2.0 px wide on average (siamese.drawing.stroke_width over 5,000 training
 # digits); a digit drawn 200 px tall with a 24 px pen measures 2.0 px after preprocessing, where
 # the earlier 18 px pen gave 1.6 px (bench/drawn_digits.py).
 DEFAULT_PEN_WIDTH = 24
 PEN_WIDTHS = (10, 40)
-PAGE_COLOUR = (255, 255, 255)  # the theme's background (.streamlit/config.toml)
 BLANK_HINT = "✏️ Draw a digit from 0 to 9 in the black box: white on black, like MNIST."
+CLEAR_LABEL = "Reset canvas & history"  # the component's name for its Clear button (shown as "Clear")
+UNDO_LABEL = "Undo"
+
+# The canvas component as streamlit-drawable-canvas registers it, and the parts of it restyled here.
+COMPONENT_NAME = "streamlit-drawable-canvas.streamlit_drawable_canvas"
+COMPONENT_HTML = '<div class="canvas-root"></div>'
+COMPONENT_JS = "index-*.js"
+COMPONENT_CSS = "index-*.css"
+# Appended to the component's own style sheet (its shadow root is out of the page's CSS's reach):
+# the toolbar becomes a row of two buttons under the canvas, in the page's button style, always shown.
+_TOOLBAR_STYLE = f"""
+.dc-toolbar, .dc-toolbar[data-pinned=true], .dc-toolbar:hover, .dc-toolbar:focus-within,
+.dc-root:hover > .dc-toolbar {{
+  position: static; opacity: 1; top: auto; transition: none; padding: 0.5rem 0 0; justify-content: flex-start;
+}}
+.dc-toolbar-card {{
+  background: none; box-shadow: none; padding: 0; gap: 0.5rem; color: var(--st-text-color, #31333f);
+}}
+.dc-toolbar-separator, .dc-toolbar-contextual,
+.dc-icon-button:not([title="{UNDO_LABEL}"]):not([title="{CLEAR_LABEL}"]) {{ display: none !important; }}
+.dc-icon-button {{
+  gap: 0.5rem; min-height: 2.5rem; padding: 0.25rem 0.75rem; font-family: var(--st-font, sans-serif);
+  font-size: var(--st-base-font-size, 1rem); line-height: 1.6; background: var(--st-background-color, #fff);
+  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.2)); border-radius: var(--st-button-radius, 0.5rem);
+}}
+.dc-icon-button svg {{ width: 1rem; height: 1rem; }}
+.dc-icon-button:hover:not(:disabled) {{
+  background: var(--st-background-color, #fff); border-color: var(--st-primary-color, #4f46e5);
+  color: var(--st-primary-color, #4f46e5);
+}}
+.dc-icon-button[title="{UNDO_LABEL}"]::after {{ content: "Undo"; }}
+.dc-icon-button[title="{CLEAR_LABEL}"]::after {{ content: "Clear"; }}
+"""
+_LOG = logging.getLogger(__name__)
 
 
 def canvas_available() -> bool:
@@ -42,26 +80,48 @@ def canvas_available() -> bool:
     return True
 
 
-@functools.cache
-def _background():
-    """The page-coloured toolbar band above the black drawing square, as the canvas's background image."""
-    from PIL import Image
+def component_folder() -> Path | None:
+    """Where streamlit-drawable-canvas is installed, found without importing it; ``None`` if it is not."""
+    spec = importlib.util.find_spec("streamlit_drawable_canvas")
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
 
-    picture = Image.new("RGB", (CANVAS_SIZE, CANVAS_SIZE + TOOLBAR_BAND), (0, 0, 0))
-    picture.paste(PAGE_COLOUR, (0, 0, CANVAS_SIZE, TOOLBAR_BAND))
-    return picture
+
+def component_style_sheet() -> str | None:
+    """The component's own CSS file, as shipped; ``None`` if it is not where 0.13 keeps it."""
+    folder = component_folder()
+    sheets = list((folder / "frontend" / "build").glob(COMPONENT_CSS)) if folder is not None else []
+    return sheets[0].read_text(encoding="utf-8") if len(sheets) == 1 else None
+
+
+@functools.cache  # once per server: registering again would log that the definition changed
+def _restyle_toolbar() -> None:
+    """Register the component again under its own name with ``_TOOLBAR_STYLE`` added to its CSS.
+
+    Streamlit uses the last definition registered under a name (and logs once that it replaced
+    one); the component's script and markup stay the package's own files.
+    """
+    sheet = component_style_sheet()
+    if sheet is None:
+        _LOG.warning("streamlit-drawable-canvas's style sheet was not found; its toolbar keeps its own look")
+        return
+    try:
+        st.components.v2.component(
+            COMPONENT_NAME, html=COMPONENT_HTML, js=COMPONENT_JS, css=sheet + _TOOLBAR_STYLE, isolate_styles=True
+        )
+    except Exception:  # the canvas still draws, with the toolbar as the package shows it
+        _LOG.exception("streamlit-drawable-canvas could not be restyled; its toolbar keeps its own look")
 
 
 def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
-    """One canvas, preprocessed like MNIST; ``None`` while the canvas has sent nothing."""
+    """One canvas with its Undo and Clear buttons, preprocessed like MNIST; ``None`` while it has sent nothing."""
     from streamlit_drawable_canvas import st_canvas
 
-    st.space(TOOLBAR_CLEARANCE)
+    _restyle_toolbar()
     result = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#ffffff",
-        background_image=_background(),
-        height=CANVAS_SIZE + TOOLBAR_BAND,
+        background_color="#000000",  # part of the drawing (no image to load): the PNG is what is seen
+        height=CANVAS_SIZE,
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         update_streamlit=True,
@@ -74,23 +134,19 @@ def drawing_canvas(name: str, *, stroke_width: int) -> DrawingSteps | None:
 
 
 def read_square(canvas_image: np.ndarray, *, pen_width: float = DEFAULT_PEN_WIDTH) -> DrawingSteps | None:
-    """The drawing square of a ``(316, 280, 4)`` canvas image (the band cut off), preprocessed like MNIST.
+    """A ``(280, 280, 4)`` canvas image (white ink on black), preprocessed like MNIST.
 
     A tap leaves a round blot one pen width across, so ink that reaches no further than one and a
     half pen widths is a dot, not a digit.
     """
-    square = np.asarray(canvas_image)[-CANVAS_SIZE:]
     try:
         return preprocess_drawing(
-            square, background="dark", min_extent_fraction=min(1.5 * pen_width / CANVAS_SIZE, 1.0)
+            np.asarray(canvas_image),
+            background="dark",
+            min_extent_fraction=min(1.5 * pen_width / CANVAS_SIZE, 1.0),
         )
     except ValueError:
         return None
-
-
-def clear_button(name: str, *, label: str = "Clear") -> None:
-    """Empties canvas ``name`` (by giving it a new key: a new key is a fresh, empty component)."""
-    st.button(label, key=f"{name}_clear", on_click=state.clear_canvas, args=(name,), icon=":material/ink_eraser:")
 
 
 def explain_status(steps: DrawingSteps | None, *, hint: str = BLANK_HINT) -> None:

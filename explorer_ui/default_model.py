@@ -3,13 +3,16 @@
 On MNIST (full or the embedded subset) it is the model that ships with the package, ready at
 once. On other data, or if the shipped files are missing or altered, it is a default model
 trained by the first session that needs it (with a progress bar; other sessions wait and share
-it), saved under the cache folder and loaded from there after a restart.
+it), saved under the cache folder and loaded from there after a restart. If that training fails,
+every session waiting for it is told why and offered to try again; if the training session is
+interrupted (a click, a closed tab), a waiting session takes the training over.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from siamese.trained_model import TrainedModel
 
 DEFAULT_NAME = "the default model"
+_LOG = logging.getLogger(__name__)
 
 
 def default_config(data: MnistData) -> TrainingConfig:
@@ -120,18 +124,28 @@ def get_network_ready(model: TrainedModel) -> None:
 
 
 def default_model(data: MnistData) -> TrainedModel:
-    """Load the default model from disk, or train it once (with a progress bar) if it isn't there."""
+    """Load the default model from disk, or train it once (with a progress bar) if it isn't there.
+
+    A failed training is said on the page with a button to try again (for this session and every
+    session that was waiting for it), and the page stops there.
+    """
     slot = _default_slot(data_fingerprint(data))
-    if slot.model is not None:
-        return slot.model
-    if slot.lock.acquire(blocking=False):
-        try:
-            if slot.model is None:
-                slot.model = _load_or_train(data, slot)
-        finally:
-            slot.lock.release()
-        return slot.model
-    return _wait_for(slot)
+    while slot.model is None:
+        if slot.failure is not None:
+            _stop_with_failure(slot)
+        if slot.lock.acquire(blocking=False):
+            try:
+                if slot.model is None and slot.failure is None:
+                    slot.fraction_done = 0.0
+                    slot.model = _load_or_train(data, slot)
+            except Exception as error:  # any failure: said on every waiting page, not a traceback
+                _LOG.exception("training the default model failed")
+                slot.failure = f"{type(error).__name__}: {error}"
+            finally:
+                slot.lock.release()
+        else:
+            _wait_for(slot)
+    return slot.model
 
 
 def default_model_status(data: MnistData) -> str:
@@ -147,12 +161,16 @@ def default_model_status(data: MnistData) -> str:
 
 
 class _DefaultSlot:
-    """The one default model per server and data set, and how far its training has got."""
+    """The one default model per server and data set, how far its training has got, and why it last failed."""
 
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held by the session that loads or trains the model
         self.model: TrainedModel | None = None
         self.fraction_done = 0.0
+        self.failure: str | None = None  # set when a training fails; cleared by "Try again"
+
+    def retry(self) -> None:
+        self.failure = None
 
 
 @st.cache_resource
@@ -160,13 +178,23 @@ def _default_slot(fingerprint: str) -> _DefaultSlot:
     return _DefaultSlot()
 
 
-def _wait_for(slot: _DefaultSlot) -> TrainedModel:
+def _wait_for(slot: _DefaultSlot) -> None:
+    """Show another session's training progress until it ends: with a model, a failure, or an interruption."""
     bar = st.progress(0.0, text="Another session is training the default model; it will be shared with you…")
-    while slot.model is None:
+    while slot.model is None and slot.lock.locked():
         bar.progress(min(slot.fraction_done, 1.0), text=f"Default model: {slot.fraction_done:.0%} trained…")
         time.sleep(0.3)
     bar.empty()
-    return slot.model
+
+
+def _stop_with_failure(slot: _DefaultSlot) -> None:
+    st.error(
+        f"The default model could not be trained ({slot.failure}). Nothing was saved; "
+        "you can try again, or ask whoever runs the server to look at its log."
+    )
+    st.button("Try again", key=state.RETRY_DEFAULT_MODEL, on_click=slot.retry, icon=":material/refresh:")
+    st.stop()
+    raise RuntimeError(slot.failure)  # reached only outside a Streamlit run, where st.stop() returns
 
 
 def _load_or_train(data: MnistData, slot: _DefaultSlot) -> TrainedModel:

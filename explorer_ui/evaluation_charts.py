@@ -14,6 +14,7 @@ from explorer_ui.pictures import (
     INK_COLOUR,
     NEUTRAL_COLOUR,
     SAME_COLOUR,
+    tint,
 )
 from siamese.conventions import NUM_CLASSES
 
@@ -24,16 +25,20 @@ _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
 def histogram_figure(evaluation: Evaluation, *, threshold: float, margin: float | None) -> go.Figure:
-    """Same-digit and different-digit pair distances on shared bins, the threshold and the margin as lines."""
+    """Same-digit and different-digit pair distances on shared bins, the threshold and the margin as lines.
+
+    Different-digit bars are hatched, so the two hills differ in more than colour.
+    """
     histograms = evaluation.histograms
     edges = histograms.bin_edges
     centres, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
     figure = go.Figure()
-    for name, counts, colour in (
-        ("same digit", histograms.same_counts, SAME_COLOUR),
-        ("different digits", histograms.different_counts, DIFFERENT_COLOUR),
+    for name, counts, colour, pattern in (
+        ("same digit", histograms.same_counts, SAME_COLOUR, ""),
+        ("different digits", histograms.different_counts, DIFFERENT_COLOUR, "/"),
     ):
-        figure.add_bar(x=centres, y=counts, width=widths, name=name, marker_color=colour, opacity=0.6)
+        marker = {"color": colour, "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "size": 6}}
+        figure.add_bar(x=centres, y=counts, width=widths, name=name, marker=marker, opacity=0.6)
     figure.add_vline(
         x=threshold, line_dash="dash", line_color=INK_COLOUR, annotation_text="threshold", annotation_position="top"
     )
@@ -128,7 +133,7 @@ def error_figure(calls: ThresholdCalls) -> go.Figure:
 
 
 def distance_gauge(distance: float, *, threshold: float, same: bool) -> go.Figure:
-    """A bar for ``distance`` on a scale that is green up to ``threshold`` and red beyond it."""
+    """A bar for ``distance`` on a scale that is blue up to ``threshold`` and orange beyond it, each side labelled."""
     top = max(2.0 * threshold, 1.15 * distance, 1e-6)
     figure = go.Figure(
         go.Indicator(
@@ -140,14 +145,18 @@ def distance_gauge(distance: float, *, threshold: float, same: bool) -> go.Figur
                 "axis": {"range": [0, top]},
                 "bar": {"color": SAME_COLOUR if same else DIFFERENT_COLOUR, "thickness": 0.45},
                 "steps": [
-                    {"range": [0, threshold], "color": "#dcfce7"},
-                    {"range": [threshold, top], "color": "#fee2e2"},
+                    {"range": [0, threshold], "color": tint(SAME_COLOUR, 0.2)},
+                    {"range": [threshold, top], "color": tint(DIFFERENT_COLOUR, 0.2)},
                 ],
                 "threshold": {"line": {"color": INK_COLOUR, "width": 3}, "thickness": 0.9, "value": threshold},
             },
         )
     )
-    figure.update_layout(height=110, margin={"l": 10, "r": 20, "t": 10, "b": 30})
+    for low, high, text in ((0.0, threshold, "= same"), (threshold, top, "≠ different")):
+        figure.add_annotation(
+            x=(low + high) / 2 / top, y=1.0, xref="paper", yref="paper", yanchor="bottom", text=text, showarrow=False
+        )
+    figure.update_layout(height=130, margin={"l": 10, "r": 20, "t": 30, "b": 30})
     return figure
 
 

@@ -1,25 +1,36 @@
-"""Digits as pictures for ``st.image``: enlarged, framed, paired and tiled; and the app's colours."""
+"""Digits as pictures for ``st.image``: enlarged, framed, paired and tiled; and the app's colours.
+
+The colours stay apart for the one boy in twelve who can't tell red from green (``tests/explorer_ui/
+test_colours.py`` checks them under simulated colour-vision deficiencies), and right and wrong are
+never told by colour alone: a wrong call also has a dashed frame and ✗, a right one a solid frame and ✓.
+"""
 
 import functools
 
 import numpy as np
 
-SAME_COLOUR = "#16a34a"  # green: a right call, or a same-digit pair
-DIFFERENT_COLOUR = "#dc2626"  # red: a wrong call, or a different-digit pair
+# Blue and vermilion from Okabe and Ito's palette for colour-blind readers.
+SAME_COLOUR = "#0072b2"  # blue, solid frame, ✓: a right call, or a same-digit pair
+DIFFERENT_COLOUR = "#d55e00"  # vermilion, dashed frame, ✗: a wrong call, or a different-digit pair
+RIGHT_MARK, WRONG_MARK = "✓", "✗"
+SAME_MARK, DIFFERENT_MARK = "=", "≠"
 NEUTRAL_COLOUR = "#64748b"
 INK_COLOUR = "#0f172a"
 ACCENT_COLOUR = "#4f46e5"
+# One colour per digit: Petroff's ten-colour sequence (matplotlib's "petroff10"), picked to stay
+# distinct under deuteranopia, protanopia and tritanopia, where the old category10 colours made
+# 1 (orange) and 2 (green) all but identical.
 DIGIT_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
+    "#3f90da",
+    "#ffa90e",
+    "#bd1f01",
+    "#94a4a2",
+    "#832db6",
+    "#a96b59",
+    "#e76300",
+    "#b9ac70",
+    "#717581",
+    "#92dadd",
 )
 PAGE_GREY = 0.945  # close to the theme's secondary background, around non-square pictures
 
@@ -31,24 +42,45 @@ def hex_to_rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32) / 255.0
 
 
-def digit_picture(image: np.ndarray, *, frame: str | None = None, scale: int = 3, border: int = 2) -> np.ndarray:
+def tint(colour: str, amount: float) -> str:
+    """``colour`` mixed with white, ``amount`` of it (0: white, 1: the colour), as ``"#rrggbb"``."""
+    mixed = 1.0 - amount * (1.0 - hex_to_rgb(colour))
+    return "#" + "".join(f"{round(value * 255):02x}" for value in mixed)
+
+
+def digit_picture(
+    image: np.ndarray, *, frame: str | None = None, dashed: bool = False, scale: int = 3, border: int = 2
+) -> np.ndarray:
     """``(h, w) float32 in [0, 1] -> (h * scale [+ 2 border], w * scale [+ 2 border], 3) uint8``.
 
-    Each pixel becomes a ``scale`` x ``scale`` block (no blur); ``frame`` adds a coloured border.
+    Each pixel becomes a ``scale`` x ``scale`` block (no blur); ``frame`` adds a coloured border,
+    broken into dashes with white gaps when ``dashed`` (a wrong call: its shape says so, not only its colour).
     """
     grey = np.kron(np.clip(image, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     if frame is not None:
         rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)))
-        colour = hex_to_rgb(frame)
-        rgb[:border], rgb[-border:], rgb[:, :border], rgb[:, -border:] = colour, colour, colour, colour
+        edge, along = _frame(rgb.shape[:2], border=border)
+        rgb[edge] = 1.0  # white, left between the dashes
+        if dashed:
+            dash, gap = max(3 * border, 6), max(3 * border // 2, 3)
+            edge &= along % (dash + gap) < dash
+        rgb[edge] = hex_to_rgb(frame)
     return np.rint(rgb * 255).astype(np.uint8)
 
 
-def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str) -> np.ndarray:
-    """Two ``(28, 28)`` digits with a thin dark gap between them, enlarged, inside one coloured frame."""
+def _frame(shape: tuple[int, int], *, border: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(h, w) bool`` of a ``border``-wide frame, and ``(h, w) int``: each pixel's position along its edge."""
+    height, width = shape
+    rows, columns = np.mgrid[:height, :width]
+    top_or_bottom = (rows < border) | (rows >= height - border)
+    return top_or_bottom | (columns < border) | (columns >= width - border), np.where(top_or_bottom, columns, rows)
+
+
+def pair_picture(left_image: np.ndarray, right_image: np.ndarray, colour: str, *, dashed: bool = False) -> np.ndarray:
+    """Two ``(28, 28)`` digits with a thin dark gap between them, enlarged, inside one coloured (dashed) frame."""
     gap = np.zeros((left_image.shape[0], 4), dtype=np.float32)
-    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, scale=3, border=5)
+    return digit_picture(np.hstack([left_image, gap, right_image]), frame=colour, dashed=dashed, scale=3, border=5)
 
 
 def patch_picture(image: np.ndarray, *, patch_size: int, scale: int = 7) -> np.ndarray:

@@ -68,6 +68,7 @@ USE_CLASS_REFERENCES = "use_class_references"
 EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
+RETRY_DEFAULT_MODEL = "retry_default_model"
 _EPISODE_NUMBER = "episode_number"
 
 
@@ -101,7 +102,10 @@ def next_episode() -> None:
 
 
 def canvas(name: str) -> str:
-    """The key of a drawing canvas; it changes when the canvas is cleared (a new key is an empty canvas)."""
+    """The key of a drawing canvas; it changes when the page empties the canvas itself (a new key, a new canvas).
+
+    The canvas's own Clear button empties it in the browser and keeps its key.
+    """
     return f"{name}-{st.session_state.get(_canvas_round(name), 0)}"
 
 

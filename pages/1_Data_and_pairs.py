@@ -11,7 +11,7 @@ import streamlit as st
 from explorer_ui import state
 from explorer_ui.caches import symbol_examples
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, digit_grid, pair_picture
+from explorer_ui.pictures import DIFFERENT_COLOUR, DIFFERENT_MARK, SAME_COLOUR, SAME_MARK, digit_grid, pair_picture
 from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
 from siamese.mnist import MnistData
 from siamese.pairs import Pairs, make_pairs
@@ -108,8 +108,13 @@ def draw_pair_grid(data: MnistData, pairs: Pairs, positions: np.ndarray) -> None
 def draw_pair(data: MnistData, left: int, right: int, label: int) -> None:
     """Both pictures side by side in a frame coloured by the pair's label, and the label in words."""
     is_same = label == SAME
-    st.image(pair_picture(data.x_train[left], data.x_train[right], SAME_COLOUR if is_same else DIFFERENT_COLOUR))
-    kind = ":green[**positive · same digit**]" if is_same else ":red[**negative · different digits**]"
+    colour = SAME_COLOUR if is_same else DIFFERENT_COLOUR
+    st.image(pair_picture(data.x_train[left], data.x_train[right], colour, dashed=not is_same))
+    kind = (
+        f":blue[**{SAME_MARK} positive · same digit**]"
+        if is_same
+        else f":orange[**{DIFFERENT_MARK} negative · different digits**]"
+    )
     st.markdown(f"{kind}  \nlabel {label} · digits {data.y_train[left]} and {data.y_train[right]}")
     st.caption(f"training pictures #{left} and #{right}")
 

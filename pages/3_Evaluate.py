@@ -14,7 +14,15 @@ from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import error_figure, histogram_figure, roc_figure
 from explorer_ui.formatting import format_distance
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import DIFFERENT_COLOUR, NEUTRAL_COLOUR, SAME_COLOUR, digit_picture, pair_picture
+from explorer_ui.pictures import (
+    DIFFERENT_COLOUR,
+    NEUTRAL_COLOUR,
+    RIGHT_MARK,
+    SAME_COLOUR,
+    WRONG_MARK,
+    digit_picture,
+    pair_picture,
+)
 from siamese.conventions import SAME
 from siamese.evaluation import Evaluation, ThresholdCalls
 from siamese.few_shot import answer_episode, episode_classes, sample_episode
@@ -24,7 +32,7 @@ from siamese.trained_model import TrainedModel
 GRID_PAIRS = 24
 PAIR_WIDTH = 170  # a pair picture with its caption: six to a row on a laptop, three on a tablet
 PANEL_WIDTH = 560  # two charts side by side on a laptop, one above the other on a tablet
-GRID_MISTAKES = 8  # at most this many wrong calls in the grid, so red frames show but don't dominate
+GRID_MISTAKES = 8  # at most this many wrong calls in the grid, so they show but don't dominate
 HARDEST_SHOWN = 6
 SLIDER_QUANTILE = 0.99  # the slider stops here: the few largest distances would only squash it
 SLIDER_STEPS = 200
@@ -82,19 +90,25 @@ def show_pair_grid(data: MnistData, evaluation: Evaluation, calls: ThresholdCall
         f"On all {len(evaluation.pairs):,} test pairs at threshold {calls.threshold:.3f}: "
         f"**{calls.accuracy:.1%} right**."
     )
-    st.caption("Green frame: the model's call is right. Red frame: it is wrong. Move the slider to see calls change.")
+    st.caption(
+        f"{RIGHT_MARK} and a solid blue frame: the model's call is right. {WRONG_MARK} and a dashed orange frame: "
+        "it is wrong. Move the slider to see calls change."
+    )
     with st.container(horizontal=True, gap="small"):
         for position in positions:
-            frame = DIFFERENT_COLOUR if calls.is_wrong[position] else SAME_COLOUR
             truth = "same" if evaluation.pairs.labels[position] == SAME else "different"
-            draw_test_pair(data, evaluation, int(position), frame, truth)
+            draw_test_pair(data, evaluation, int(position), right=not calls.is_wrong[position], note=truth)
 
 
-def draw_test_pair(data: MnistData, evaluation: Evaluation, position: int, frame: str, note: str = "") -> None:
-    """The pair's two digits in a coloured frame; under it, their digits and distance (and ``note``)."""
-    left, right = evaluation.pairs.left[position], evaluation.pairs.right[position]
-    picture = pair_picture(data.x_test[left], data.x_test[right], frame)
-    caption = f"{data.y_test[left]} & {data.y_test[right]} · d = {format_distance(evaluation.distances[position])}"
+def draw_test_pair(data: MnistData, evaluation: Evaluation, position: int, *, right: bool, note: str = "") -> None:
+    """The pair's two digits in a frame that says whether the call is right; under it ✓ or ✗, digits, distance."""
+    first, second = evaluation.pairs.left[position], evaluation.pairs.right[position]
+    colour = SAME_COLOUR if right else DIFFERENT_COLOUR
+    picture = pair_picture(data.x_test[first], data.x_test[second], colour, dashed=not right)
+    caption = (
+        f"{RIGHT_MARK if right else WRONG_MARK} {data.y_test[first]} & {data.y_test[second]} · "
+        f"d = {format_distance(evaluation.distances[position])}"
+    )
     st.image(picture, caption=f"{caption} · {note}" if note else caption, width=PAIR_WIDTH)
 
 
@@ -108,7 +122,8 @@ def show_histograms(model: TrainedModel, evaluation: Evaluation, threshold: floa
     elif model.config.loss == "triplet":
         margin_note = " With triplet loss the margin is the gap wanted between a same and a different distance."
     st.caption(
-        "Green: distances between two pictures of the same digit; red: of different digits. "
+        "Solid blue bars: distances between two pictures of the same digit; hatched orange bars: of different "
+        "digits. "
         "The less the two hills overlap, the better any threshold can separate them." + margin_note
     )
 
@@ -147,7 +162,7 @@ def show_mistake_row(data: MnistData, evaluation: Evaluation, positions, none_te
         return
     with st.container(horizontal=True, gap="small"):
         for position in positions:
-            draw_test_pair(data, evaluation, int(position), DIFFERENT_COLOUR)
+            draw_test_pair(data, evaluation, int(position), right=False)
 
 
 EMBEDDER_NAMES = {
@@ -308,10 +323,14 @@ def show_one_shot(model: TrainedModel, evaluation: Evaluation, data: MnistData) 
             )
     with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
         frame = SAME_COLOUR if right else DIFFERENT_COLOUR
-        st.image(digit_picture(data.x_test[episode.query[query]], frame=frame, scale=3), caption="the query", width=96)
+        st.image(
+            digit_picture(data.x_test[episode.query[query]], frame=frame, dashed=not right, scale=3),
+            caption=f"{RIGHT_MARK if right else WRONG_MARK} the query",
+            width=96,
+        )
         st.markdown(
             f"Nearest support: **{predicted[query]}**. The query is a **{episode.query_labels[query]}**: "
-            + (":green[right]." if right else ":red[wrong].")
+            + (f":blue[**{RIGHT_MARK} right**]." if right else f":orange[**{WRONG_MARK} wrong**].")
         )
     accuracy = few_shot_accuracy(model, data, classes=classes, way=way, shot=shot)
     low, high = accuracy.interval

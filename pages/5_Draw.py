@@ -19,7 +19,6 @@ from explorer_ui.canvas import (
     DEFAULT_PEN_WIDTH,
     PEN_WIDTHS,
     canvas_available,
-    clear_button,
     drawing_canvas,
     explain_status,
 )
@@ -29,7 +28,16 @@ from explorer_ui.formatting import format_distance
 from explorer_ui.maps import as_xy
 from explorer_ui.maps import reference_map as map_figure
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import DIFFERENT_COLOUR, SAME_COLOUR, digit_picture, thumbnail
+from explorer_ui.pictures import (
+    DIFFERENT_COLOUR,
+    DIFFERENT_MARK,
+    RIGHT_MARK,
+    SAME_COLOUR,
+    SAME_MARK,
+    WRONG_MARK,
+    digit_picture,
+    thumbnail,
+)
 from siamese.class_codes import display_code
 from siamese.conventions import predict_same
 from siamese.distances import paired_distances
@@ -80,15 +88,21 @@ def show_prediction(result: QueryResult, data: MnistData, *, metric: str) -> Non
     st.markdown(f"**The {k} nearest training digit{'s' if k != 1 else ''}**")
     with st.container(horizontal=True, gap="small"):
         for reference, label, distance in zip(result.indices, result.labels, result.distances, strict=True):
-            frame = SAME_COLOUR if label == result.predicted else DIFFERENT_COLOUR
+            agrees = label == result.predicted
             st.image(
-                digit_picture(data.x_train[reference], frame=frame, scale=2),
-                caption=f"{label} · d = {format_distance(distance)}",
+                digit_picture(
+                    data.x_train[reference],
+                    frame=SAME_COLOUR if agrees else DIFFERENT_COLOUR,
+                    dashed=not agrees,
+                    scale=2,
+                ),
+                caption=f"{RIGHT_MARK if agrees else WRONG_MARK} {label} · d = {format_distance(distance)}",
                 width=NEIGHBOUR_WIDTH,
             )
     st.caption(
-        "The prediction is a vote among these neighbours: green ones agree with it, red ones "
-        f"don't; d is their {metric} distance to your digit (smaller = more alike)."
+        f"The prediction is a vote among these neighbours: {RIGHT_MARK} (solid blue frame) agrees with it, "
+        f"{WRONG_MARK} (dashed orange frame) doesn't; d is their {metric} distance to your digit "
+        "(smaller = more alike)."
     )
 
 
@@ -184,7 +198,6 @@ def find_neighbours(model: TrainedModel, data: MnistData, *, stroke_width: int) 
         with st.container(width=CANVAS_SIZE + 8):
             st.markdown("**Your digit**")
             steps = drawing_canvas(DRAW_CANVAS, stroke_width=stroke_width)
-            clear_button(DRAW_CANVAS)
             k = st.slider("Neighbours to show (k)", 1, 10, 5, key=state.NEIGHBOUR_COUNT)
         with st.container(width=RESULTS_WIDTH):
             if steps is None or not steps.ok:
@@ -207,7 +220,6 @@ def compare_two(model: TrainedModel, data: MnistData, *, stroke_width: int) -> N
             with st.container(width=CANVAS_SIZE + 8):
                 st.markdown(f"**{title}**")
                 drawn = drawing_canvas(name, stroke_width=stroke_width)
-                clear_button(name)
                 if drawn is not None and drawn.ok:
                     index = reference_index(model, data)
                     embedding = index.embed(drawn.centred)
@@ -234,7 +246,7 @@ def show_verdict(model: TrainedModel, embeddings: list) -> None:
 
 def show_distance(metric: str, distance: float, threshold: float, same: bool) -> None:
     with st.container(width=420):
-        st.markdown("### :green[Same digit]" if same else "### :red[Different digits]")
+        st.markdown(f"### :blue[{SAME_MARK} Same digit]" if same else f"### :orange[{DIFFERENT_MARK} Different digits]")
         st.metric(f"{metric.capitalize()} distance between the embeddings", f"{distance:.3f}")
         st.caption(
             f"The distance is {'at most' if same else 'more than'} the model's threshold of {threshold:.3f}, so "
@@ -248,8 +260,8 @@ def show_gauge(distance: float, threshold: float, same: bool) -> None:
         st.markdown("**Distance vs threshold**")
         st.plotly_chart(distance_gauge(distance, threshold=threshold, same=same), key="compare_gauge")
         st.caption(
-            "The bar is the distance; the black line is the threshold. Up to the line (green) the network "
-            "says *same digit*, past it (red) *different digits*."
+            "The bar is the distance; the black line is the threshold. Up to the line (blue, “= same”) the "
+            "network says *same digit*, past it (orange, “≠ different”) *different digits*."
         )
 
 

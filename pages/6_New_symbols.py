@@ -11,13 +11,13 @@ import streamlit as st
 
 from explorer_ui import state
 from explorer_ui.caches import digit_centres, embed_images, open_set_rule, reference_index, unseen_placement
-from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, clear_button, drawing_canvas
+from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
 from explorer_ui.formatting import format_distance, plain
 from explorer_ui.maps import as_xy, placement_figure, query_trace, symbol_traces
 from explorer_ui.page import page_setup
-from explorer_ui.pictures import NEUTRAL_COLOUR, SAME_COLOUR, digit_grid, digit_picture
+from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
 from siamese.drawing import DrawingSteps
 from siamese.mnist import MnistData
 from siamese.open_set import identify
@@ -40,14 +40,12 @@ def teach(symbols: SymbolSet) -> None:
         placeholder="e.g. star, arrow, A, your initials",
     )
     steps = drawing_canvas(TEACH_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
-    with st.container(horizontal=True):
-        clear_button(TEACH_CANVAS)
-        add = st.button(
-            f"Add as “{plain(name.strip())}”" if name.strip() else "Add as an example",
-            type="primary",
-            disabled=steps is None or not steps.ok,
-            key="add_symbol_example",
-        )
+    add = st.button(
+        f"Add as “{plain(name.strip())}”" if name.strip() else "Add as an example",
+        type="primary",
+        disabled=steps is None or not steps.ok,
+        key="add_symbol_example",
+    )
     if steps is not None and not steps.ok:
         explain_canvas(steps, hint=TEACH_HINT)
     if add and steps is not None and steps.ok:
@@ -95,7 +93,6 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> DrawingStep
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
             steps = drawing_canvas(ASK_CANVAS, stroke_width=DEFAULT_PEN_WIDTH)
-            clear_button(ASK_CANVAS)
         with st.container(width=PANEL_WIDTH):
             if steps is None or not steps.ok:
                 explain_canvas(steps, hint=ASK_HINT)
@@ -111,7 +108,7 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> DrawingStep
 def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
     nearest = answer.nearest[0]
     if answer.symbol is not None:
-        st.markdown(f"### :green[It's “{plain(answer.symbol)}”]")
+        st.markdown(f"### :blue[{RIGHT_MARK} It's “{plain(answer.symbol)}”]")
     elif answer.digit is not None:
         st.markdown(f"### It looks like the digit {answer.digit}")
     else:
@@ -135,11 +132,11 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
     with st.container(horizontal=True, gap="small"):
         for neighbour in answer.nearest:
             image = symbols.images[neighbour.index] if neighbour.kind == "symbol" else data.x_train[neighbour.index]
-            frame = SAME_COLOUR if neighbour is nearest and not answer.is_none_of_these else NEUTRAL_COLOUR
+            is_answer = neighbour is nearest and not answer.is_none_of_these
             label = f"“{neighbour.name}”" if neighbour.kind == "symbol" else f"digit {neighbour.name}"
             st.image(
-                digit_picture(image, frame=frame, scale=2),
-                caption=f"{label} · d = {format_distance(neighbour.distance)}",
+                digit_picture(image, frame=SAME_COLOUR if is_answer else NEUTRAL_COLOUR, scale=2),
+                caption=f"{RIGHT_MARK + ' ' if is_answer else ''}{label} · d = {format_distance(neighbour.distance)}",
                 width=100,
             )
 

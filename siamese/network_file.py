@@ -29,7 +29,8 @@ class NetworkFile:
     def __init__(self, path: str | Path, *, embedding_dim: int):
         self.path = Path(path)
         self.embedding_dim = embedding_dim
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held for the whole read, so callers wait for the one read
+        self._loader_lock = threading.Lock()  # held only to start the reader: a page never waits on a read
         self._network: keras.Model | None = None
         self._loader: threading.Thread | None = None
 
@@ -47,8 +48,11 @@ class NetworkFile:
             return self._network
 
     def start_loading(self) -> threading.Thread:
-        """Read the file in a daemon thread (one, however often asked); ``load`` then waits for it."""
-        with self._lock:
+        """Read the file in a daemon thread (one, however often asked); ``load`` then waits for it.
+
+        Returns at once, even while another thread's ``load`` is reading the file.
+        """
+        with self._loader_lock:
             if self._loader is None:
                 self._loader = threading.Thread(target=self._load_quietly, name=f"read {self.path.name}", daemon=True)
                 self._loader.start()

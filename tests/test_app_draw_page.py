@@ -37,7 +37,7 @@ def _page(trained_model):
 
 
 def _as_canvas_drawing(digit: np.ndarray) -> np.ndarray:
-    """A (28, 28) digit as the canvas sends it: (316, 280, 4), the toolbar band on top, white strokes, alpha = ink."""
+    """A (28, 28) digit as the canvas sends it: (280, 280, 4), white ink on opaque black."""
     return canvas_rgba(digit)
 
 
@@ -107,13 +107,23 @@ def test_compare_mode_renders_with_a_hint_per_canvas(trained_model):
     assert not at.metric  # no distance until both canvases hold a digit
 
 
-def test_clear_button_gives_the_canvas_a_new_key(trained_model):
+def test_the_canvas_keeps_its_key_from_run_to_run_and_the_page_has_no_clear_button_of_its_own(
+    trained_model, canvas, monkeypatch
+):
+    """Clear is the canvas's own button, in the browser: a rerun of the page must not replace the canvas
+    (a new key is a new, empty component), or what the student is drawing at that moment is lost."""
+    import streamlit_drawable_canvas
+
+    keys = []
+    shown = streamlit_drawable_canvas.st_canvas
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda *, key, **kw: keys.append(key) or shown(key=key))
     at = _page(trained_model).run()
-    at.button(key="draw_canvas_clear").click().run()
+    at.slider(key="draw_k").set_value(3).run()
+    at.radio(key="draw_mode").set_value("Compare two digits").run()
 
     assert not at.exception, [item.value for item in at.exception]
-    assert at.session_state["draw_canvas_round"] == 1
-    assert any(BLANK_HINT in info.value for info in at.info)
+    assert keys == ["draw_canvas-0", "draw_canvas-0", "compare_a-0", "compare_b-0"]
+    assert not [button.label for button in at.button if "clear" in button.label.lower()]
 
 
 # ---------------------------------------------------------------- the page, stand-in canvas

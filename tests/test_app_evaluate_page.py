@@ -65,12 +65,20 @@ def test_moving_the_threshold_changes_the_calls(page):
     captions = [caption for image in page.get("image") for caption in image.captions]
     grid_captions = [caption for caption in captions if caption.endswith(("same", "different"))]
     assert right == sum(caption.endswith("different") for caption in grid_captions)
+    # Right and wrong are said with a mark too, not only by the frame's colour.
+    assert all(caption.startswith("✓" if caption.endswith("different") else "✗") for caption in grid_captions)
+
+
+def _query_position(captions: list[str]) -> int:
+    """Where the one-shot query's picture is: captioned "✓ the query" or "✗ the query"."""
+    (position,) = [number for number, caption in enumerate(captions) if caption in ("✓ the query", "✗ the query")]
+    return position
 
 
 def test_a_one_shot_episode_is_drawn_and_a_new_one_replaces_it(page):
     def episode():
         captions = [caption for image in page.get("image") for caption in image.captions]
-        start = captions.index("the query") - 5
+        start = _query_position(captions) - 5
         return captions[start : start + 6]
 
     first = episode()
@@ -82,7 +90,7 @@ def test_a_one_shot_episode_is_drawn_and_a_new_one_replaces_it(page):
     assert episode() != first
     page.slider(key="episode_shot").set_value(3).run()
     captions = [caption for image in page.get("image") for caption in image.captions]
-    supports = captions[captions.index("the query") - 16 : captions.index("the query")]
+    supports = captions[_query_position(captions) - 16 : _query_position(captions)]
     # 5 digits x 3 examples just before the query; the picture before them is a hardest mistake.
     assert [" · d = " in caption and caption[0].isdigit() for caption in supports[1:]] == [True] * 15
 

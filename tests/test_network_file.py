@@ -68,3 +68,35 @@ def test_a_network_of_another_width_than_its_config_is_refused(saved_network):
     _, path = saved_network
     with pytest.raises(ValueError, match="outputs 8 numbers per image, the config says 16"):
         NetworkFile(path, embedding_dim=16).load()
+
+
+def test_starting_the_background_read_never_waits_for_a_read_in_progress(monkeypatch, tmp_path):
+    """A second session's page asks for the background read while the first session's query reads the
+    file: the page must go on at once, not wait seconds for TensorFlow."""
+    import siamese.storage
+
+    reading, finish = threading.Event(), threading.Event()
+    network = object()
+
+    def slow_read(path, *, embedding_dim):
+        reading.set()
+        assert finish.wait(timeout=30)
+        return network
+
+    monkeypatch.setattr(siamese.storage, "load_embedding_network", slow_read)
+    network_file = NetworkFile(tmp_path / "embedding.keras", embedding_dim=8)
+    answers = []
+    query = threading.Thread(target=lambda: answers.append(network_file.load()), daemon=True)
+    query.start()
+    assert reading.wait(timeout=10)
+
+    page = threading.Thread(target=network_file.start_loading, daemon=True)
+    page.start()
+    page.join(timeout=2)
+    still_waiting = page.is_alive()
+    finish.set()
+    assert not still_waiting, "start_loading waited for the read in progress"
+
+    query.join(timeout=10)
+    network_file.start_loading().join(timeout=10)
+    assert answers == [network] and network_file.load() is network

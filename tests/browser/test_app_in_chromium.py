@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from explorer_ui.pictures import DIFFERENT_COLOUR, RIGHT_MARK, SAME_COLOUR, WRONG_MARK, hex_to_rgb
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.pen import mouse_strokes, strokes_in_pixels
+from tests.browser.pen import clear_button, mouse_strokes, strokes_in_pixels
 from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGES = ["Data & pairs", "Train", "Evaluate", "Embeddings", "Draw", "New symbols", "Class"]
-GREEN, RED = np.array([22, 163, 74]), np.array([220, 38, 38])  # explorer_ui's SAME/DIFFERENT colours
+RIGHT_RGB, WRONG_RGB = hex_to_rgb(SAME_COLOUR) * 255, hex_to_rgb(DIFFERENT_COLOUR) * 255
 
 
 def wait_until_idle(page, timeout: float = 180.0, quiet: float = 1.0) -> None:
@@ -155,24 +156,33 @@ def test_training_draws_a_live_chart_completes_the_bar_and_stop_keeps_the_partia
 
 
 def frame_colours(page) -> tuple[int, int]:
-    """How many pair pictures in the grid have a green frame and how many a red one."""
-    green = red = 0
+    """How many pair pictures in the grid have a solid blue frame and how many a dashed orange one.
+
+    Each must also say so in its caption, with ✓ or ✗.
+    """
+    solid = dashed = 0
     right, wrong = grid_counts(page)
     page.wait_for_function(
         "count => { const images = Array.from(document.querySelectorAll('[data-testid=\"stImage\"] img'));"
         " return images.length >= count && images.every(image => image.complete && image.naturalWidth > 0); }",
         arg=right + wrong,
     )
-    for image in page.locator('[data-testid="stImage"] img').all()[: right + wrong]:  # the grid comes first
-        pixels = np.asarray(Image.open(io.BytesIO(image.screenshot())).convert("RGB"), dtype=float)
+    pictures = page.locator('[data-testid="stImage"]').all()[: right + wrong]  # the grid comes first
+    for picture in pictures:
+        pixels = np.asarray(Image.open(io.BytesIO(picture.locator("img").screenshot())).convert("RGB"), dtype=float)
         height, width = pixels.shape[:2]
         # A band just inside the edge, away from the rounded corners.
         band = np.concatenate([pixels[2, width // 5 : -width // 5], pixels[height // 4 : -height // 4, 2]])
-        if np.mean(np.linalg.norm(band - GREEN, axis=1) < 40) > 0.8:
-            green += 1
-        elif np.mean(np.linalg.norm(band - RED, axis=1) < 40) > 0.8:
-            red += 1
-    return green, red
+        share = {
+            name: np.mean(np.linalg.norm(band - rgb, axis=1) < 40)
+            for name, rgb in (("right", RIGHT_RGB), ("wrong", WRONG_RGB), ("white", np.full(3, 255.0)))
+        }
+        caption = picture.locator('[data-testid="stImageCaption"]').inner_text()
+        if share["right"] > 0.8 and caption.startswith(RIGHT_MARK):
+            solid += 1
+        elif share["wrong"] > 0.4 and share["white"] > 0.15 and caption.startswith(WRONG_MARK):
+            dashed += 1
+    return solid, dashed
 
 
 def grid_counts(page) -> tuple[int, int]:
@@ -185,10 +195,10 @@ def test_evaluate_grid_shows_right_and_wrong_pairs_and_the_threshold_recolours_t
     page = new_page(height=2400)
     open_app(page, app_url)
     go_to(page, "Evaluate")
-    green, red = frame_colours(page)
+    solid, dashed = frame_colours(page)
     right, wrong = grid_counts(page)
-    assert green > 0 and red > 0, f"frames: {green} green, {red} red; text: {right} right, {wrong} wrong"
-    assert (green, red) == (right, wrong)
+    assert solid > 0 and dashed > 0, f"frames: {solid} solid ✓, {dashed} dashed ✗; text: {right} right, {wrong} wrong"
+    assert (solid, dashed) == (right, wrong)
     screenshot(page, "evaluate_grid")
     slider = page.get_by_role("slider").first
     slider.focus()
@@ -226,7 +236,7 @@ def open_draw_page(page, app_url: str):
 
 
 def clear_canvas(page) -> None:
-    page.get_by_role("button", name="Clear").first.click()
+    clear_button(page).click()
     page.locator('[data-testid="stMetricValue"]').first.wait_for(state="detached", timeout=30_000)
     wait_until_idle(page)
 

@@ -13,7 +13,7 @@ import pytest
 from explorer_ui.canvas import CANVAS_SIZE
 from siamese.class_store import ClassStore, sqlite_url
 from siamese.mnist import load_embedded_mnist, load_npz
-from tests.browser.pen import mouse_strokes, touch_strokes
+from tests.browser.pen import clear_button, mouse_strokes, touch_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, predicted_digit, wait_until_idle
 from tests.browser.test_devices import PHONE, TABLET, screenshot_full
 from tests.support.handwriting import TEMPLATES, place_strokes
@@ -178,7 +178,7 @@ def _send(page, digit: int, strokes, *, touch: bool = False, nickname: str | Non
 
 def _clear(page) -> None:
     """Clear the canvas and wait for the new one (a new canvas element) to settle."""
-    page.get_by_role("button", name="Clear").first.click()
+    clear_button(page).click()
     wait_until_idle(page)
     page.locator("canvas.upper-canvas").first.wait_for()
     page.wait_for_timeout(500)
@@ -262,7 +262,7 @@ def test_a_class_walk_with_a_server_killed_mid_class(servers, new_page, tmp_path
     # The tablet reloads instead. Both are the students they were.
     laptop.wait_for_timeout(10_000)
     for page in (laptop, phone):
-        page.get_by_role("button", name="Clear").first.click()
+        clear_button(page).click()
         page.get_by_text("You are back in class").first.wait_for(timeout=60_000)
     tablet.reload()
     tablet.get_by_text("You are back in class").first.wait_for(timeout=120_000)

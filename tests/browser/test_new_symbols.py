@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from explorer_ui.canvas import CANVAS_SIZE
+from explorer_ui.pictures import RIGHT_MARK
 from siamese.glyphs import HERSHEY
 from siamese.symbol_classes import Split, symbol_classes
-from tests.browser.pen import mouse_strokes
+from tests.browser.pen import clear_button, mouse_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, wait_until_idle
 from tests.browser.test_devices import screenshot_full
 from tests.support.handwriting import TEMPLATES, glyph_style, place_strokes
@@ -57,8 +58,8 @@ def _ask(page, style, generator) -> str:
     _draw(page, ask, style, generator)
     page.locator(ANSWER).first.wait_for(timeout=90_000)
     wait_until_idle(page)
-    answer = page.locator(ANSWER).first.inner_text()
-    page.get_by_role("button", name="Clear").nth(1).click()
+    answer = page.locator(ANSWER).first.inner_text().removeprefix(RIGHT_MARK).strip()
+    clear_button(page, 1).click()
     page.locator(ANSWER).first.wait_for(state="detached", timeout=60_000)
     wait_until_idle(page)
     return answer

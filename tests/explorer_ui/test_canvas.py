@@ -1,9 +1,11 @@
-"""The Draw page's canvas: its default pen draws MNIST-thick strokes, and only the drawing square is read."""
+"""The drawing canvas: its default pen draws MNIST-thick strokes, the whole square is read, and the
+parts of streamlit-drawable-canvas that ``explorer_ui.canvas`` restyles are still there."""
 
 import numpy as np
 import pytest
 
-from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, TOOLBAR_BAND, read_square
+from explorer_ui import canvas as canvas_module
+from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, read_square
 from siamese.drawing import preprocess_drawing, stroke_width
 from tests.support.handwriting import TEMPLATES, place_strokes, render_strokes
 
@@ -21,20 +23,39 @@ def test_the_default_pen_draws_strokes_as_thick_as_mnists(embedded_data):
     assert np.mean(drawn) == pytest.approx(mnist, rel=0.15)
 
 
-def test_only_the_square_below_the_toolbar_band_is_read():
-    canvas = np.zeros((TOOLBAR_BAND + CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
-    canvas[..., :3] = 255
-    canvas[:TOOLBAR_BAND, :, 3] = 255  # ink in the band (a stroke run up off the square) is not read
-    canvas[TOOLBAR_BAND + 40 : TOOLBAR_BAND + 240, 130:150, 3] = 255  # a "1" in the square
+def test_ink_anywhere_in_the_square_is_read_up_to_its_very_edges():
+    canvas = np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
+    canvas[..., 3] = 255  # opaque black, as the canvas sends it
+    canvas[0:200, 130:150, :3] = 255  # a "1" from the top edge down
+    canvas[260:280, 0:30, :3] = 255  # and a mark in the bottom-left corner
     steps = read_square(canvas)
     assert steps.ok and steps.ink.shape == (CANVAS_SIZE, CANVAS_SIZE)
-    assert steps.cropped.shape == (200, 20)
+    assert steps.cropped.shape == (CANVAS_SIZE, 150)  # from row 0 to row 279, column 0 to 149
 
 
 @pytest.mark.parametrize("pen_width", [12, 24, 40])
 def test_a_tap_is_a_dot_and_a_short_line_is_a_digit(pen_width):
     tap = render_strokes([[(140.0, 140.0), (141.0, 140.0)]], pen_width=pen_width)
     line = render_strokes([[(140.0, 100.0), (140.0, 100.0 + 2 * pen_width)]], pen_width=pen_width)
-    band = np.zeros((TOOLBAR_BAND, CANVAS_SIZE, 4), dtype=np.uint8)
-    assert read_square(np.concatenate([band, tap]), pen_width=pen_width).status == "too_small"
-    assert read_square(np.concatenate([band, line]), pen_width=pen_width).ok
+    assert read_square(tap, pen_width=pen_width).status == "too_small"
+    assert read_square(line, pen_width=pen_width).ok
+
+
+def test_the_component_still_has_the_parts_its_restyled_toolbar_relies_on():
+    """streamlit-drawable-canvas 0.13's registration, style sheet and buttons, as ``explorer_ui.canvas`` uses them.
+
+    Read from its files: the package itself imports only inside a running app.
+    """
+    folder = canvas_module.component_folder()
+    registration = (folder / "__init__.py").read_text(encoding="utf-8")
+    for part in (canvas_module.COMPONENT_NAME, canvas_module.COMPONENT_HTML, canvas_module.COMPONENT_JS):
+        assert part in registration, part
+    assert "background_color: str" in registration and "isolate_styles=True" in registration
+    sheet = canvas_module.component_style_sheet()
+    assert sheet is not None and ".dc-toolbar{" in sheet and ".dc-icon-button{" in sheet
+    (script,) = (folder / "frontend" / "build").glob(canvas_module.COMPONENT_JS)
+    source = script.read_text(encoding="utf-8")
+    for name in (canvas_module.CLEAR_LABEL, canvas_module.UNDO_LABEL, "dc-toolbar", "dc-toolbar-contextual"):
+        assert f'"{name}"' in source, name
+    # Its reset empties the canvas in the browser and sends the empty drawing at once.
+    assert "onReset:" in source and "h.history.reset(c)" in source

@@ -12,6 +12,7 @@ from explorer_ui.pictures import (
     hex_to_rgb,
     pair_picture,
     thumbnail,
+    tint,
 )
 
 
@@ -42,6 +43,26 @@ def test_a_pair_picture_sets_two_digits_side_by_side_in_one_frame():
     red = np.rint(hex_to_rgb(DIFFERENT_COLOUR) * 255)
     assert np.all(picture[0] == red) and np.all(picture[5:89, 5:89] == 255)
     assert np.all(picture[5:89, 5 + 84 : 5 + 96] == 0)  # the dark gap
+
+
+def test_a_dashed_frame_alternates_its_colour_with_white_gaps_along_every_edge():
+    image = np.zeros((28, 28), dtype=np.float32)
+    picture = digit_picture(image, frame=DIFFERENT_COLOUR, dashed=True, scale=2, border=2)  # 60 x 60
+    colour = np.rint(hex_to_rgb(DIFFERENT_COLOUR) * 255)
+    # Dashes 6 px long and gaps 3 px, counted from each edge's start: the top edge reads 6 on, 3 off, ...
+    expected = (np.arange(60) % 9) < 6
+    for edge in (picture[0], picture[1], picture[-1], picture[:, 0], picture[:, -2]):
+        is_colour = np.all(edge == colour, axis=1)
+        assert np.array_equal(is_colour, expected)
+        assert np.all(edge[~is_colour] == 255)  # the gaps are white, not the digit's black
+    assert np.all(picture[2:-2, 2:-2] == 0)  # the digit is untouched
+    solid = digit_picture(image, frame=DIFFERENT_COLOUR, scale=2, border=2)
+    assert np.all(solid[0] == colour) and np.all(solid[:, -1] == colour)
+
+
+def test_a_tint_mixes_a_colour_with_white():
+    assert tint("#0072b2", 1.0) == "#0072b2" and tint("#0072b2", 0.0) == "#ffffff"
+    assert tint("#000000", 0.2) == "#cccccc"  # 255 - 0.2 * 255 = 204
 
 
 def test_a_grid_tiles_digits_row_by_row_with_gaps():

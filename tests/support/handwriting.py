@@ -135,7 +135,7 @@ def place_strokes(style: list[Stroke], generator: np.random.Generator, *, height
 
 
 def render_strokes(strokes: list[Stroke], *, pen_width: float) -> np.ndarray:
-    """Strokes as the canvas renders them: ``(280, 280, 4) uint8``, white, round ends, transparent ground."""
+    """Strokes as the canvas renders them: ``(280, 280, 4) uint8``, white with round ends on opaque black."""
     scale = 4  # drawn 4x larger and reduced, for anti-aliased edges like the browser's
     alpha = Image.new("L", (CANVAS_SIZE * scale, CANVAS_SIZE * scale), 0)
     draw = ImageDraw.Draw(alpha)
@@ -145,9 +145,8 @@ def render_strokes(strokes: list[Stroke], *, pen_width: float) -> np.ndarray:
         draw.line(points, fill=255, width=round(pen_width * scale), joint="curve")
         for x, y in (points[0], points[-1]):
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    rgba = np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
-    rgba[..., :3] = 255
-    rgba[..., 3] = np.asarray(alpha.resize((CANVAS_SIZE, CANVAS_SIZE), Image.Resampling.BOX))
+    rgba = np.full((CANVAS_SIZE, CANVAS_SIZE, 4), 255, dtype=np.uint8)
+    rgba[..., :3] = np.asarray(alpha.resize((CANVAS_SIZE, CANVAS_SIZE), Image.Resampling.BOX))[..., None]
     return rgba
 
 

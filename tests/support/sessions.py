@@ -30,8 +30,7 @@ PHASE_TIMEOUT = 120.0  # a whole phase; queries not done by then count as errors
 TRAINING_EPOCHS = 400  # far more than a phase lasts; the training is stopped when the phase ends
 TRAINING_RESTARTS = 5  # should a training finish early anyway, it is started again (at most this often)
 
-CANVAS_SIZE = 280  # the drawing square (explorer_ui.canvas)
-TOOLBAR_BAND = 36  # the canvas's band above the square, where its toolbar sits
+CANVAS_SIZE = 280  # the canvas: the drawing square (explorer_ui.canvas)
 CANVAS_KEY = "draw_canvas-0"  # canvas_key("draw_canvas") before any Clear
 FINISHED = ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")  # a whole run, or one st.fragment's
 PREDICTION_LABEL = "The network says"  # the metric that shows the prediction
@@ -52,15 +51,10 @@ class Drawing:
 
 
 def canvas_rgba(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> np.ndarray:
-    """A (28, 28) digit in [0, 1] as the canvas sends it: (316, 280, 4), white strokes whose alpha is the ink.
-
-    The canvas's PNG holds only the strokes (its background image is not in it), and the top
-    ``TOOLBAR_BAND`` rows are the band above the drawing square.
-    """
+    """A (28, 28) digit in [0, 1] as the canvas sends it: (280, 280, 4), white ink on opaque black."""
     ink = np.kron(np.clip(digit, 0.0, 1.0), np.ones((scale, scale), dtype=np.float32))
-    rgba = np.zeros((TOOLBAR_BAND + CANVAS_SIZE, CANVAS_SIZE, 4), dtype=np.uint8)
-    rgba[..., :3] = 255
-    rgba[TOOLBAR_BAND:, :, 3] = np.rint(ink * 255).astype(np.uint8)
+    rgba = np.full((CANVAS_SIZE, CANVAS_SIZE, 4), 255, dtype=np.uint8)
+    rgba[..., :3] = np.rint(ink * 255).astype(np.uint8)[..., None]
     return rgba
 
 
@@ -72,13 +66,10 @@ def fabric_drawing(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> dict:
     """
     rows, columns = np.nonzero(digit > 0.5)
     centre = scale / 2
-    points = [
-        ["L", float(c * scale + centre), float(r * scale + centre + TOOLBAR_BAND)]
-        for r, c in zip(rows, columns, strict=True)
-    ]
+    points = [["L", float(c * scale + centre), float(r * scale + centre)] for r, c in zip(rows, columns, strict=True)]
     if points:
         points[0][0] = "M"
-    left, top = (float(columns.min() * scale), float(rows.min() * scale + TOOLBAR_BAND)) if points else (0.0, 0.0)
+    left, top = (float(columns.min() * scale), float(rows.min() * scale)) if points else (0.0, 0.0)
     width = float((columns.max() - columns.min() + 1) * scale) if points else 0.0
     height = float((rows.max() - rows.min() + 1) * scale) if points else 0.0
     path = {
@@ -87,7 +78,7 @@ def fabric_drawing(digit: np.ndarray, scale: int = CANVAS_SIZE // 28) -> dict:
         "stroke": "#ffffff", "strokeWidth": STROKE_WIDTH, "strokeLineCap": "round", "strokeLineJoin": "round",
         "scaleX": 1, "scaleY": 1, "angle": 0, "opacity": 1, "path": points,
     }  # fmt: skip
-    return {"version": FABRIC_VERSION, "objects": [path], "background": ""}
+    return {"version": FABRIC_VERSION, "objects": [path], "background": "#000000"}
 
 
 def canvas_state(digit: np.ndarray) -> str:
@@ -103,7 +94,7 @@ def canvas_state(digit: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(canvas_rgba(digit), mode="RGBA").save(buffer, format="PNG")
     data_url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return json.dumps({"drawing": {"raw": fabric_drawing(digit), "data": data_url}, "backgroundFit": None})
+    return json.dumps({"drawing": {"raw": fabric_drawing(digit), "data": data_url}})
 
 
 def digit_drawings(count: int = DIGITS_IN_POOL) -> list[Drawing]:
