@@ -103,34 +103,41 @@ def check_files(folder: str | Path | None = None) -> str | None:
 def make_shipped_model(
     full_mnist: MnistData, folder: str | Path, *, recipe: TrainingConfig = RECIPE, callbacks=(), symbols=None
 ) -> TrainedModel:
-    """Train ``recipe`` on full MNIST without the embedded subset (and the background symbols if it says so);
-    save it with its test figures, its one-shot figures and open-set rule, and checksums.
+    """Train ``recipe`` on full MNIST without the embedded subset (and the background symbols if it says so),
+    then ``package_shipped_model`` it into ``folder``.
 
     ``symbols`` stands in for the packaged symbol corpus (``symbol_corpus.load_symbol_corpus``).
     """
-    from siamese.open_set import calibrate_model
-    from siamese.storage import save_model
-    from siamese.symbol_classes import Split
     from siamese.symbol_corpus import load_symbol_corpus
     from siamese.trained_model import ModelOrigin, TrainedModel
     from siamese.training import train
 
-    if not full_mnist.is_full_mnist:
-        raise ValueError("the shipped model is made from full MNIST (60,000 training and 10,000 test digits)")
-    # Named by what it is, not where this machine keeps it: the description is saved in metrics.json.
-    full_mnist = dataclasses.replace(full_mnist, description="Full MNIST (60,000 train / 10,000 test digits)")
+    full_mnist = _named(full_mnist)
     symbols = symbols if symbols is not None else load_symbol_corpus()
+    result = train(recipe, without_embedded_subset(full_mnist), callbacks=callbacks, symbols=symbols)
+    model = TrainedModel.from_result(result, name=NAME, origin=ModelOrigin.SHIPPED)
+    return package_shipped_model(model, full_mnist, folder, symbols=symbols)
+
+
+def package_shipped_model(model: TrainedModel, full_mnist: MnistData, folder: str | Path, *, symbols) -> TrainedModel:
+    """Save a network trained as ``make_shipped_model`` trains, with its test figures on full MNIST and the
+    embedded test split, its one-shot figures on the unseen symbols, its open-set rule and checksums."""
+    from siamese.open_set import calibrate_model
+    from siamese.storage import save_model
+    from siamese.symbol_classes import Split
+    from siamese.trained_model import ModelOrigin
+
+    full_mnist = _named(full_mnist)
     training_digits = without_embedded_subset(full_mnist)
-    result = train(recipe, training_digits, callbacks=callbacks, symbols=symbols)
-    name = NAME if recipe.with_symbols else DIGITS_ONLY_NAME
-    model = TrainedModel.from_result(result, name=name, origin=ModelOrigin.SHIPPED)
-    network = model.embedding_network
+    name = NAME if model.config.with_symbols else DIGITS_ONLY_NAME
+    model = dataclasses.replace(model, name=name, origin=ModelOrigin.SHIPPED)
     calibration = symbols.only(Split.CALIBRATION)
     figures = {
+        "data": training_digits.description,
         "full_mnist_test": _test_figures(model, full_mnist),
         "embedded_test": _test_figures(model, load_embedded_mnist()),
         "unseen_symbols": _one_shot_figures(model, symbols.only(Split.EVALUATION)),
-        "open_set": calibrate_model(network, training_digits, recipe, calibration).to_dict(),
+        "open_set": calibrate_model(model.embedding_network, training_digits, model.config, calibration).to_dict(),
     }
     model = dataclasses.replace(model, metrics={**model.metrics, **figures})
     folder = save_model(model, folder)
@@ -139,6 +146,13 @@ def make_shipped_model(
     if size > MAX_BYTES:
         raise ValueError(f"the shipped model takes {size / 2**20:.1f} MB; it must fit in {MAX_BYTES / 2**20:.0f} MB")
     return model
+
+
+def _named(full_mnist: MnistData) -> MnistData:
+    """Full MNIST named by what it is, not where this machine keeps it: the description goes into metrics.json."""
+    if not full_mnist.is_full_mnist:
+        raise ValueError("the shipped model is made from full MNIST (60,000 training and 10,000 test digits)")
+    return dataclasses.replace(full_mnist, description="Full MNIST (60,000 train / 10,000 test digits)")
 
 
 def write_checksums(folder: Path) -> None:
