@@ -5,130 +5,34 @@ import streamlit as st
 from explorer_ui import state
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import patch_picture
-from siamese.config import (
-    ARCHITECTURES,
-    LEARNING_RATE_SCHEDULES,
-    LOSSES,
-    OPTIMIZERS,
-    PAIR_MINING,
-    PATCH_SIZES,
-    POOLINGS,
-    PRESET_DESCRIPTIONS,
-    PRESETS,
-    TOKEN_POOLINGS,
-    TrainingConfig,
-    preset,
-)
-from siamese.conventions import METRICS
+from siamese.config import PRESET_DESCRIPTIONS, PRESETS, SETTINGS, TrainingConfig, preset
 from siamese.mnist import MnistData
 
-FIELDS = {  # config field -> (label, help)
-    "architecture": (
-        "Network",
-        "mlp: the classic 784→512→256→D stack. cnn: a small convolutional network. vit: a small Vision "
-        "Transformer that cuts the digit into patches and lets every patch attend to every other.",
-    ),
-    "pooling": (
-        "CNN pooling",
-        "How the CNN's 7×7 grid of features becomes one vector. flatten: keep every position. avg / max: the "
-        "mean or the largest value over positions. attention: a learned score says which positions count.",
-    ),
-    "patch_size": ("ViT patch size (px)", "The ViT's patches: 4 cuts a digit into 7×7 = 49 patches."),
-    "transformer_blocks": ("ViT blocks", "How many attention-and-MLP blocks the ViT stacks."),
-    "token_pooling": (
-        "ViT summary",
-        "cls: a learned extra token gathers the picture. mean: the average of all the patch tokens.",
-    ),
-    "embedding_dim": ("Embedding size D", "How many numbers describe each digit."),
-    "normalize_embeddings": (
-        "Unit-length embeddings",
-        "Scale every embedding to length 1 (points on a sphere).",
-    ),
-    "loss": (
-        "Loss",
-        "contrastive: pull same pairs together, push different pairs a margin apart. "
-        "triplet: an anchor must be closer to a positive than to a negative by the margin. "
-        "cosine_bce: classify pairs from their cosine similarity. "
-        "infonce: pick each image's partners out of the whole batch (supervised InfoNCE, as in CLIP).",
-    ),
-    "margin": ("Margin", "How far apart different digits must be before the loss stops pushing them."),
-    "temperature": ("Temperature", "InfoNCE only: lower makes the hardest negatives count more."),
-    "metric": ("Distance", "How closeness is measured. cosine_bce needs cosine."),
-    "pair_mining": (
-        "Pairs",
-        "fixed: pairs made once. fresh: new pairs every epoch. "
-        "online: every image embedded once per batch and all in-batch pairs scored (fastest).",
-    ),
-    "pairs_per_image": (
-        "Pairs per image",
-        "Positive and negative pairs made per training image (fixed/fresh).",
-    ),
-    "optimizer": ("Optimizer", "How the weights are updated."),
-    "learning_rate": ("Learning rate", "Step size. Too high and the loss explodes to NaN."),
-    "learning_rate_schedule": ("Learning-rate schedule", "constant, or cosine: glide down to 0 by the last step."),
-    "augment_shift": ("Random shift (px)", "Move each training image by up to this many pixels: more variety."),
-    "augment_rotation": ("Random rotation (°)", "Turn each training image by up to this many degrees."),
-    "augment_scale": ("Random resize", "Resize each training image by up to this share, e.g. 0.1 for ±10 %."),
-    "augment_shear": ("Random slant", "Slant each training image, as a hand that leans; 0.3 is a strong lean."),
-    "augment_thickness": ("Thicker / thinner", "The share of training images drawn a pixel thicker or thinner."),
-    "augment_elastic": ("Wobble (px)", "Bend strokes by smooth random displacements of about this many pixels."),
-    "batch_size": ("Batch size", "Images (or pairs) per step."),
-    "epochs": ("Epochs", "Passes over the training digits."),
-    "restore_best_weights": ("Keep the best epoch", "End with the epoch whose validation pairs were called best."),
-    "held_out_digits": (
-        "Hold out digits",
-        "Digits training never shows. Afterwards Evaluate scores them apart: a learned distance can still "
-        "tell apart digits it never saw, which a classifier cannot name.",
-    ),
-    "with_symbols": (
-        "Also learn from symbols",
-        "Train on over a thousand kinds of letters and signs besides the digits (never Greek or Cyrillic: "
-        "those stay unseen). The distance learns what tells shapes apart, so it does better on digits and "
-        "symbols it never saw. Needs online pairs; takes about one and a half times as long.",
-    ),
-    "symbol_share": (
-        "Symbols' share of a batch",
-        "With symbols: the share of each batch's classes that are symbols, so ten digits do not drown out a "
-        "thousand kinds of symbol. 0: as the data comes.",
-    ),
-    "examples_per_class": (
-        "Images per class in a batch",
-        "Online pairs only: build each batch from this many images of each of its classes (0: random batches), "
-        "so every image has partners of its own class. Learning from symbols uses 4.",
-    ),
-    "seed": ("Seed", "Same seed, same run."),
-}
-CHOICES = {
-    "architecture": ARCHITECTURES,
-    "pooling": POOLINGS,
-    "patch_size": PATCH_SIZES,
-    "token_pooling": TOKEN_POOLINGS,
-    "loss": LOSSES,
-    "metric": METRICS,
-    "pair_mining": PAIR_MINING,
-    "optimizer": OPTIMIZERS,
-    "learning_rate_schedule": LEARNING_RATE_SCHEDULES,
-}
-CHECKBOXES = ("normalize_embeddings", "restore_best_weights", "with_symbols")
-DECIMALS = (
-    "margin",
-    "temperature",
-    "symbol_share",
-    "learning_rate",
-    "augment_rotation",
-    "augment_scale",
-    "augment_shear",
-    "augment_thickness",
-    "augment_elastic",
-)
+SHOWN = [setting for setting in SETTINGS if setting.shown]  # label, help and choices: the config's own
 SETTING_COLUMNS = 4
 CHART_WIDTH = 600  # the loss chart and the map side by side on a laptop, one above the other on a tablet
 
 
 def apply_preset(name: str, train_size: int) -> None:
-    for field, value in preset(name, train_size=train_size).to_dict().items():
-        if field in FIELDS:
-            state.set_value(state.train_field(field), list(value) if isinstance(value, tuple) else value)
+    values = preset(name, train_size=train_size).to_dict()
+    for setting in SHOWN:
+        value = values[setting.name]
+        state.set_value(state.train_field(setting.name), list(value) if isinstance(value, tuple) else value)
+
+
+def setting_widget(column, setting) -> None:
+    """The widget of one hyperparameter: its kind follows the setting's default and choices."""
+    key, label, help_text = state.train_field(setting.name), setting.label, setting.help
+    if setting.name == "held_out_digits":
+        column.multiselect(label, list(range(10)), key=key, help=help_text, placeholder="none")
+    elif setting.choices is not None:
+        column.selectbox(label, setting.choices, key=key, help=help_text)
+    elif isinstance(setting.default, bool):
+        column.checkbox(label, key=key, help=help_text)
+    elif isinstance(setting.default, float):
+        column.number_input(label, key=key, help=help_text, format="%g", step=None)
+    else:
+        column.number_input(label, key=key, help=help_text, step=1)
 
 
 def settings_form(data: MnistData) -> TrainingConfig | None:
@@ -146,19 +50,9 @@ def settings_form(data: MnistData) -> TrainingConfig | None:
             )
     with st.expander("All hyperparameters", expanded=False):
         columns = st.columns(SETTING_COLUMNS)
-        for place, (field, (label, help_text)) in enumerate(FIELDS.items()):
-            column, key = columns[place % SETTING_COLUMNS], state.train_field(field)
-            if field == "held_out_digits":
-                column.multiselect(label, list(range(10)), key=key, help=help_text, placeholder="none")
-            elif field in CHOICES:
-                column.selectbox(label, CHOICES[field], key=key, help=help_text)
-            elif field in CHECKBOXES:
-                column.checkbox(label, key=key, help=help_text)
-            elif field in DECIMALS:
-                column.number_input(label, key=key, help=help_text, format="%g", step=None)
-            else:
-                column.number_input(label, key=key, help=help_text, step=1)
-    values = {field: state.value(state.train_field(field)) for field in FIELDS}
+        for place, setting in enumerate(SHOWN):
+            setting_widget(columns[place % SETTING_COLUMNS], setting)
+    values = {setting.name: state.value(state.train_field(setting.name)) for setting in SHOWN}
     try:
         config = TrainingConfig(**values, validation_fraction=PRESETS["quick"].validation_fraction)
     except (TypeError, ValueError) as error:

@@ -74,19 +74,30 @@ def _number(text: str, kind):
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+def _add_setting(parser: argparse.ArgumentParser, setting) -> None:
+    """One hyperparameter's flag, with its help from the config's own description (``config.SETTINGS``)."""
+    from siamese.config import Bound
+
+    options = {"dest": setting.name, "help": setting.help.replace("%", "%%")}
+    if isinstance(setting.default, bool):
+        options["action"] = argparse.BooleanOptionalAction
+    elif setting.name == "held_out_digits":
+        options["type"] = _digit_list
+    elif setting.choices is not None:
+        options["choices"] = setting.choices
+        options["type"] = type(setting.choices[0])
+    else:
+        whole = isinstance(setting.default, int)
+        options["type"] = {
+            Bound.POSITIVE: _positive_int if whole else _positive_float,
+            Bound.NON_NEGATIVE: _non_negative_int if whole else _non_negative_float,
+            None: int if whole else float,
+        }[setting.bound]
+    parser.add_argument(setting.flag, **options)
+
+
 def _parser() -> argparse.ArgumentParser:
-    from siamese.config import (
-        ARCHITECTURES,
-        LEARNING_RATE_SCHEDULES,
-        LOSSES,
-        OPTIMIZERS,
-        PAIR_MINING,
-        PATCH_SIZES,
-        POOLINGS,
-        PRESETS,
-        TOKEN_POOLINGS,
-    )
-    from siamese.conventions import METRICS
+    from siamese.config import PRESETS, SETTINGS
     from siamese.vector_index import INDEX_KINDS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
@@ -96,60 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model and save it to a folder")
     train.add_argument("--data", default="auto", help=data_help)
     train.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset; other flags override it")
-    train.add_argument("--arch", dest="architecture", choices=ARCHITECTURES)
-    train.add_argument("--pooling", choices=POOLINGS, help="the CNN's feature maps to one vector")
-    train.add_argument("--patch-size", type=int, choices=PATCH_SIZES, help="the ViT's patches, in pixels")
-    train.add_argument("--transformer-blocks", type=_positive_int, help="the ViT's depth")
-    train.add_argument("--token-pooling", choices=TOKEN_POOLINGS, help="the ViT's tokens to one vector")
-    train.add_argument("--loss", choices=LOSSES)
-    train.add_argument("--margin", type=_positive_float)
-    train.add_argument("--temperature", type=_positive_float, help="InfoNCE's temperature (--loss infonce)")
-    train.add_argument("--metric", choices=METRICS, help="the distance between embeddings")
-    train.add_argument("--pair-mining", choices=PAIR_MINING)
-    train.add_argument("--pairs-per-image", type=_positive_int)
-    train.add_argument("--embedding-dim", type=_positive_int)
-    train.add_argument(
-        "--normalize",
-        dest="normalize_embeddings",
-        action=argparse.BooleanOptionalAction,
-        help="unit-length embeddings (--no-normalize: raw ones)",
-    )
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
-    train.add_argument("--epochs", type=_positive_int)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--learning-rate", type=_positive_float)
-    train.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES)
-    train.add_argument("--augment-shift", type=_non_negative_int, help="random shift of training images, in pixels")
-    train.add_argument("--augment-rotation", type=_non_negative_float, help="random rotation, in degrees either way")
-    train.add_argument("--augment-scale", type=_non_negative_float, help="random resizing, e.g. 0.1 for ±10 %%")
-    train.add_argument("--augment-shear", type=_non_negative_float, help="random slant, in pixels per pixel of height")
-    train.add_argument("--augment-thickness", type=_non_negative_float, help="share of images drawn thicker or thinner")
-    train.add_argument("--augment-elastic", type=_non_negative_float, help="random wobble, in pixels")
-    train.add_argument(
-        "--restore-best-weights",
-        action=argparse.BooleanOptionalAction,
-        help="end with the epoch of lowest validation loss (--no-restore-best-weights: the last epoch)",
-    )
-    train.add_argument(
-        "--hold-out",
-        dest="held_out_digits",
-        type=_digit_list,
-        help="digits training never sees, e.g. 5,6,7,8,9 (to test the distance on unseen digits)",
-    )
-    train.add_argument(
-        "--with-symbols",
-        action=argparse.BooleanOptionalAction,
-        help="also train on the background symbol classes (letters and signs; never Greek or Cyrillic)",
-    )
-    train.add_argument(
-        "--examples-per-class", type=_non_negative_int, help="online batches of this many images per class (0: random)"
-    )
-    train.add_argument(
-        "--symbol-share",
-        type=_non_negative_float,
-        help="with symbols: the share of each batch's classes that are symbols",
-    )
-    train.add_argument("--seed", type=_non_negative_int)
+    for setting in SETTINGS:
+        _add_setting(train, setting)
     train.add_argument("--out", required=True, type=Path, help="folder to save the model in")
     train.set_defaults(handler=_train)
 

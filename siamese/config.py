@@ -5,6 +5,7 @@ beside the model and enough to rebuild it (``models.build_embedding_network``).
 """
 
 import dataclasses
+import enum
 import json
 import math
 from dataclasses import dataclass
@@ -32,87 +33,178 @@ SYMBOL_SHARE = 0.5
 AUGMENTATION_LIMITS = {"rotation": 45.0, "scale": 0.5, "shear": 1.0, "thickness": 1.0, "elastic": 4.0}
 
 
+class Bound(enum.StrEnum):
+    """What a number setting accepts, for the command line's checks (the config checks them all again)."""
+
+    POSITIVE = "positive"
+    NON_NEGATIVE = "non-negative"
+
+
+def _setting(default, *, label: str, help: str, flag: str | None = None, bound: Bound | None = None, shown=True):
+    """A hyperparameter with its one description: ``label`` and ``help``, read by the Train page and the CLI.
+
+    ``flag`` is its command-line flag when not ``--`` and the field's name; ``bound`` says which numbers it
+    takes; ``shown`` is False for a setting the Train page does not offer.
+    """
+    metadata = {"label": label, "help": help, "flag": flag, "bound": bound, "shown": shown}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
-    """Hyperparameters of one training run.
+    """Hyperparameters of one training run; each field's meaning is its ``label`` and ``help`` (``SETTINGS``)."""
 
-    Attributes
-    ----------
-    architecture : "mlp" (784→512→256→D, the classic recipe), "cnn" (small conv net) or "vit" (a small
-        Vision Transformer: patches of the picture as tokens, attention between them).
-    pooling : the CNN's 7 x 7 maps to one vector: "flatten" (keeps where), "avg", "max", or "attention"
-        (a learned score per position, softmax-normalised, weighting the average).
-    patch_size : the ViT's patches, in pixels (2, 4, 7 or 14): 4 makes 49 tokens.
-    transformer_blocks : the ViT's depth.
-    token_pooling : the ViT's tokens to one vector: "cls" (a learned class token's output) or "mean".
-    embedding_dim : D, the length of each embedding.
-    normalize_embeddings : scale embeddings to unit length (L2) as the network's last step.
-    loss : "contrastive" (Hadsell et al. 2006), "triplet", "cosine_bce" (cosine similarity with a
-        learned scale and bias, binary cross-entropy), or "infonce" (supervised InfoNCE, as SupCon:
-        every same-class image of the batch a positive, the rest negatives; needs online mining).
-    margin : contrastive / triplet margin, in distance units.
-    temperature : InfoNCE's temperature: logits are ``-distance / temperature``.
-    metric : the distance between embeddings, "euclidean" or "cosine" (``cosine_bce`` needs cosine);
-        used in training and afterwards for every search and score.
-    pair_mining : "fixed" pairs made once, "fresh" pairs every epoch, or "online":
-        every image embedded once per batch and all in-batch pairs scored.
-    pairs_per_image : positive and negative pairs (or triplets) made per image.
-    optimizer, learning_rate, batch_size, epochs : as in Keras.
-    learning_rate_schedule : "constant", or "cosine": decays from ``learning_rate`` to 0 over all
-        the planned steps (``epochs`` times the batches per epoch).
-    augment_shift : shift each training image by a random number of pixels, up to this many in
-        each direction (0: no shift). Validation and test images are never changed.
-    augment_rotation : turn each training image by a random angle up to this many degrees either way.
-    augment_scale : resize each training image by a random factor in ``1 ± augment_scale``.
-    augment_shear : slant each training image by up to this much (horizontal pixels per pixel of height).
-    augment_thickness : the share of training images drawn a pixel thicker or thinner.
-    augment_elastic : wobble each training image by smooth random displacements of about this many pixels.
-    validation_fraction : share of the training images held out for validation.
-    restore_best_weights : end with the weights of the epoch with the best validation pair accuracy.
-    held_out_digits : digits training never shows (no pair, triplet or batch holds one), to see how
-        the learned distance does on digits it never saw. At least two digits must stay seen.
-    with_symbols : also train on the background classes of the symbol corpus (``siamese.symbol_corpus``),
-        hundreds of letters and signs besides the digits, so the distance learns what tells shapes apart
-        in general; evaluation classes (Greek and Cyrillic among them) are never shown. Needs online mining.
-    examples_per_class : online batches made of this many images of each class they hold (P x K batches),
-        so every image has partners of its class even among hundreds of classes; 0: plain random batches.
-    symbol_share : with symbols, the share of every batch's classes that are symbols (their drawings reused,
-        newly changed each time, as often as that needs; an epoch is one pass over the digits); 0: the
-        symbols come as often as the corpus holds them beside the digits.
-    seed : seeds the split, the pairs, the weights and the shuffling.
-    """
-
-    architecture: Literal["mlp", "cnn", "vit"] = "mlp"
-    pooling: Literal["flatten", "avg", "max", "attention"] = "flatten"
-    patch_size: int = 4
-    transformer_blocks: int = 4
-    token_pooling: Literal["cls", "mean"] = "cls"
-    embedding_dim: int = 128
-    normalize_embeddings: bool = True
-    loss: Literal["contrastive", "triplet", "cosine_bce", "infonce"] = "contrastive"
-    margin: float = 1.0
-    temperature: float = 0.1
-    metric: Literal["euclidean", "cosine"] = "euclidean"
-    pair_mining: Literal["fixed", "fresh", "online"] = "online"
-    pairs_per_image: int = 1
-    optimizer: Literal["adam", "sgd", "rmsprop"] = "adam"
-    learning_rate: float = 3e-3
-    batch_size: int = 128
-    epochs: int = 15
-    learning_rate_schedule: Literal["constant", "cosine"] = "constant"
-    augment_shift: int = 0
-    augment_rotation: float = 0.0
-    augment_scale: float = 0.0
-    augment_shear: float = 0.0
-    augment_thickness: float = 0.0
-    augment_elastic: float = 0.0
-    validation_fraction: float = 0.1
-    restore_best_weights: bool = True
-    held_out_digits: tuple[int, ...] = ()
-    with_symbols: bool = False
-    examples_per_class: int = 0
-    symbol_share: float = 0.0
-    seed: int = 0
+    architecture: Literal["mlp", "cnn", "vit"] = _setting(
+        "mlp",
+        label="Network",
+        help="mlp: the classic 784→512→256→D stack. cnn: a small convolutional network. vit: a small Vision "
+        "Transformer that cuts the digit into patches and lets every patch attend to every other.",
+        flag="--arch",
+    )
+    pooling: Literal["flatten", "avg", "max", "attention"] = _setting(
+        "flatten",
+        label="CNN pooling",
+        help="How the CNN's 7×7 grid of features becomes one vector. flatten: keep every position. avg / max: the "
+        "mean or the largest value over positions. attention: a learned score, softmax-normalised over the "
+        "positions, weights their average.",
+    )
+    patch_size: int = _setting(4, label="ViT patch size (px)", help="The ViT's patches: 4 cuts a digit into 49.")
+    transformer_blocks: int = _setting(
+        4, label="ViT blocks", help="How many attention-and-MLP blocks the ViT stacks.", bound=Bound.POSITIVE
+    )
+    token_pooling: Literal["cls", "mean"] = _setting(
+        "cls",
+        label="ViT summary",
+        help="cls: a learned extra token gathers the picture. mean: the average of all the patch tokens.",
+    )
+    embedding_dim: int = _setting(
+        128, label="Embedding size D", help="How many numbers describe each picture.", bound=Bound.POSITIVE
+    )
+    normalize_embeddings: bool = _setting(
+        True,
+        label="Unit-length embeddings",
+        help="Scale every embedding to length 1 (points on a sphere) as the network's last step.",
+        flag="--normalize",
+    )
+    loss: Literal["contrastive", "triplet", "cosine_bce", "infonce"] = _setting(
+        "contrastive",
+        label="Loss",
+        help="contrastive (Hadsell et al. 2006): pull same pairs together, push different pairs a margin apart. "
+        "triplet: an anchor must be closer to a positive than to a negative by the margin. cosine_bce: classify "
+        "pairs from their cosine similarity (a learned scale and bias). infonce: pick each image's partners out "
+        "of the whole batch (supervised InfoNCE, as SupCon; online pairs).",
+    )
+    margin: float = _setting(
+        1.0,
+        label="Margin",
+        help="Contrastive and triplet: how far apart (in distance units) different classes must be before the "
+        "loss stops pushing them.",
+        bound=Bound.POSITIVE,
+    )
+    temperature: float = _setting(
+        0.1,
+        label="Temperature",
+        help="InfoNCE: logits are -distance / temperature; lower makes the hardest negatives count more.",
+        bound=Bound.POSITIVE,
+    )
+    metric: Literal["euclidean", "cosine"] = _setting(
+        "euclidean",
+        label="Distance",
+        help="How closeness is measured, in training and afterwards by every search and score. cosine_bce needs "
+        "cosine.",
+    )
+    pair_mining: Literal["fixed", "fresh", "online"] = _setting(
+        "online",
+        label="Pairs",
+        help="fixed: pairs made once. fresh: new pairs every epoch. online: every image embedded once per batch "
+        "and all in-batch pairs scored (fastest).",
+    )
+    pairs_per_image: int = _setting(
+        1,
+        label="Pairs per image",
+        help="Positive and negative pairs (or triplets) made per training image (fixed and fresh pairs).",
+        bound=Bound.POSITIVE,
+    )
+    optimizer: Literal["adam", "sgd", "rmsprop"] = _setting("adam", label="Optimizer", help="How weights are updated.")
+    learning_rate: float = _setting(
+        3e-3, label="Learning rate", help="Step size. Too high and the loss explodes to NaN.", bound=Bound.POSITIVE
+    )
+    batch_size: int = _setting(128, label="Batch size", help="Images (or pairs) per step.", bound=Bound.POSITIVE)
+    epochs: int = _setting(15, label="Epochs", help="Passes over the training digits.", bound=Bound.POSITIVE)
+    learning_rate_schedule: Literal["constant", "cosine"] = _setting(
+        "constant",
+        label="Learning-rate schedule",
+        help="constant, or cosine: glide from the learning rate down to 0 by the last planned step.",
+    )
+    augment_shift: int = _setting(
+        0,
+        label="Random shift (px)",
+        help="Move each training image by up to this many pixels each way (validation and test images never change).",
+        bound=Bound.NON_NEGATIVE,
+    )
+    augment_rotation: float = _setting(
+        0.0, label="Random rotation (°)", help="Turn each training image by up to this many degrees either way.",
+        bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
+    augment_scale: float = _setting(
+        0.0, label="Random resize", help="Resize each training image by up to this share, e.g. 0.1 for ±10 %.",
+        bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
+    augment_shear: float = _setting(
+        0.0, label="Random slant", help="Slant each training image by up to this many pixels per pixel of height, "
+        "as a hand that leans; 0.3 is a strong lean.", bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
+    augment_thickness: float = _setting(
+        0.0, label="Thicker / thinner", help="The share of training images drawn a pixel thicker or thinner.",
+        bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
+    augment_elastic: float = _setting(
+        0.0, label="Wobble (px)", help="Bend strokes by smooth random displacements of about this many pixels.",
+        bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
+    validation_fraction: float = _setting(
+        0.1, label="Validation share", help="The share of the training images held out for validation.", shown=False
+    )
+    restore_best_weights: bool = _setting(
+        True,
+        label="Keep the best epoch",
+        help="End with the weights of the epoch whose validation pairs were called best (the highest validation "
+        "pair accuracy); off: the last epoch's.",
+    )
+    held_out_digits: tuple[int, ...] = _setting(
+        (),
+        label="Hold out digits",
+        help="Digits training never shows (no pair, triplet or batch holds one). Evaluate then scores them apart: "
+        "a learned distance can still tell apart digits it never saw, which a classifier cannot name. At least "
+        "two digits stay seen.",
+        flag="--hold-out",
+    )
+    with_symbols: bool = _setting(
+        False,
+        label="Also learn from symbols",
+        help="Train on over a thousand kinds of letters and signs besides the digits (never Greek or Cyrillic: "
+        "those stay unseen). The distance learns what tells shapes apart, so it does better on digits and symbols "
+        "it never saw. Online pairs; takes about one and a half times as long.",
+    )
+    examples_per_class: int = _setting(
+        0,
+        label="Images per class in a batch",
+        help="Online pairs: make each batch of this many images of each of its classes (0: random batches), so "
+        "every image has partners of its class even among hundreds of classes. Learning from symbols uses 4.",
+        bound=Bound.NON_NEGATIVE,
+    )
+    symbol_share: float = _setting(
+        0.0,
+        label="Symbols' share of a batch",
+        help="With symbols: the share of each batch's classes that are symbols (their drawings reused, changed "
+        "anew each time), so ten digits do not drown out a thousand kinds of symbol; an epoch is one pass over "
+        "the digits. 0: as the data comes.",
+        bound=Bound.NON_NEGATIVE,
+    )
+    seed: int = _setting(
+        0, label="Seed", help="Seeds the split, the pairs, the weights and the shuffling: same seed, same run.",
+        bound=Bound.NON_NEGATIVE,
+    )  # fmt: skip
 
     def __post_init__(self):
         _check_choice("architecture", self.architecture, ARCHITECTURES)
@@ -235,6 +327,49 @@ class TrainingConfig:
         if not isinstance(values, dict):
             raise ValueError(f"{path} must hold a JSON object")
         return cls.from_dict(values)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One hyperparameter as the Train page and the CLI show it."""
+
+    name: str
+    label: str
+    help: str
+    flag: str
+    default: object
+    choices: tuple | None
+    bound: Bound | None
+    shown: bool
+
+
+def _choices(name: str):
+    return {
+        "architecture": ARCHITECTURES,
+        "pooling": POOLINGS,
+        "patch_size": PATCH_SIZES,
+        "token_pooling": TOKEN_POOLINGS,
+        "loss": LOSSES,
+        "metric": METRICS,
+        "pair_mining": PAIR_MINING,
+        "optimizer": OPTIMIZERS,
+        "learning_rate_schedule": LEARNING_RATE_SCHEDULES,
+    }.get(name)
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(
+        name=field.name,
+        label=field.metadata["label"],
+        help=field.metadata["help"],
+        flag=field.metadata["flag"] or "--" + field.name.replace("_", "-"),
+        default=field.default,
+        choices=_choices(field.name),
+        bound=field.metadata["bound"],
+        shown=field.metadata["shown"],
+    )
+    for field in dataclasses.fields(TrainingConfig)
+)
 
 
 def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:

@@ -89,3 +89,16 @@ def test_choosing_the_vit_shows_what_it_sees_and_symbols_set_class_batches():
         "These settings can't be trained: with_symbols and examples_per_class need pair_mining='online' "
         "(all in-batch pairs scored)."
     ]
+
+
+def test_each_setting_shows_the_configs_own_label_and_help():
+    from siamese.config import SETTINGS
+
+    at = _train_page()
+    widgets = {w.key: w for kind in ("selectbox", "checkbox", "number_input", "multiselect") for w in at.get(kind)}
+    for setting in SETTINGS:
+        widget = widgets.get(f"train_{setting.name}")
+        if not setting.shown:
+            assert widget is None
+            continue
+        assert (widget.label, widget.help) == (setting.label, setting.help), setting.name

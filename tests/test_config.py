@@ -98,3 +98,16 @@ def test_held_out_digits_are_a_sorted_set_and_at_least_two_digits_stay_seen():
         TrainingConfig(held_out_digits=range(10))
     with pytest.raises(ValueError, match="list of digits"):
         TrainingConfig(held_out_digits="56789")
+
+
+def test_every_setting_has_one_description_that_the_page_and_the_cli_both_show():
+    from siamese.cli import _parser
+    from siamese.config import SETTINGS
+
+    train = next(action for action in _parser()._subparsers._group_actions[0].choices.values() if action.prog.endswith(
+        "train"))  # fmt: skip
+    helps = {action.dest: action.help for action in train._actions}
+    for setting in SETTINGS:
+        assert setting.label and len(setting.help) > 20, setting.name
+        assert helps[setting.name] == setting.help.replace("%", "%%"), setting.name
+    assert {setting.name for setting in SETTINGS} == {field for field in TrainingConfig().to_dict()}
