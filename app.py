@@ -13,7 +13,7 @@ digraph siamese {
     rankdir=TB; bgcolor="transparent";
     node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, color="#94a3b8"];
     a [label="image A", fillcolor="#e0e7ff"]; b [label="image B", fillcolor="#e0e7ff"];
-    ta [label="network\\n784 → 512 → 256 → 128", fillcolor="#c7d2fe"];
+    ta [label="network\\nCNN, MLP or ViT → 128 numbers", fillcolor="#c7d2fe"];
     tb [label="network\\n(the same weights)", fillcolor="#c7d2fe"];
     ea [label="embedding A", fillcolor="#f1f5f9"]; eb [label="embedding B", fillcolor="#f1f5f9"];
     d [label="distance\\nsmall = same digit", fillcolor="#cce3f0"];
@@ -47,6 +47,10 @@ def explain_embeddings() -> None:
         )
     with right:
         st.graphviz_chart(SIAMESE_DIAGRAM)
+        st.caption(
+            "The classic recipe's network is an MLP (784 → 512 → 256 → 128 numbers); the app's shipped one is a "
+            "small CNN of three convolutions; the Train page also offers a small Vision Transformer."
+        )
 
 
 def show_status(data: MnistData) -> None:
@@ -57,7 +61,7 @@ def show_status(data: MnistData) -> None:
         if data.source == "embedded":
             st.info(
                 "Running offline on the 5,000-digit MNIST subset that ships with the app. "
-                "Point `SIAMESE_DATA` at a full `mnist.npz` for all 70,000 digits (see the README)."
+                "Point `SIAMESE_MNIST` at a full `mnist.npz` for all 70,000 digits (see the README)."
             )
         for reason in data.skipped:
             st.caption(f"Skipped: {reason}")

@@ -51,7 +51,7 @@ def main() -> None:
     prepare_default_model(cache)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "SIAMESE_DATA": str(full_mnist_path()), "SIAMESE_CACHE": str(cache)}
+    environment = {**os.environ, "SIAMESE_MNIST": str(full_mnist_path()), "SIAMESE_CACHE": str(cache)}
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],

@@ -35,7 +35,7 @@ READY = {  # what shows that a page is there
 
 def start_server(data: str, cache: Path) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
-    environment = {**os.environ, "SIAMESE_DATA": data, "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    environment = {**os.environ, "SIAMESE_MNIST": data, "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],

@@ -1,7 +1,6 @@
 """The server's data set and cache folder, loaded once and shared by every session."""
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +9,11 @@ import streamlit as st
 from siamese.mnist import MnistData, load_mnist
 from siamese.result_cache import default_cache_folder
 
-DATA_ENVIRONMENT_VARIABLE = "SIAMESE_DATA"
-
 
 @st.cache_resource(show_spinner="Loading MNIST…")
 def mnist() -> MnistData:
-    """The data set for this server: ``$SIAMESE_DATA`` (auto, keras, embedded or a path), default auto."""
-    return load_mnist(os.environ.get(DATA_ENVIRONMENT_VARIABLE, "auto"))
+    """The server's data set: ``load_mnist("auto")``, which ``$SIAMESE_MNIST`` can point at a file or a source."""
+    return load_mnist("auto")
 
 
 def cache_root() -> Path:

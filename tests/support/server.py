@@ -101,7 +101,7 @@ def start_app(
 ) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run app.py`` (see ``running_app``) and return its process and URL, without waiting."""
     port = port or free_port()
-    environment = {**os.environ, "SIAMESE_DATA": "embedded", "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    environment = {**os.environ, "SIAMESE_MNIST": "embedded", "SIAMESE_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "2"}
     # Its class database is classes.sqlite in ``cache``, whatever database the test process was given.
     for variable in ("SIAMESE_DATABASE_URL", "SIAMESE_DATABASE"):
         environment.pop(variable, None)
