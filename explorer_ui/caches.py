@@ -95,9 +95,7 @@ def _embeddings(model: TrainedModel, data: MnistData, split: str) -> np.ndarray:
     images = data.x_train if split == "train" else data.x_test
 
     def compute() -> np.ndarray:
-        from siamese.models import embed  # TensorFlow: only when the disk does not have them
-
-        return embed(model.embedding_network, images)
+        return model.embed(images)  # TensorFlow: only when the disk does not have them
 
     if model.fingerprint is None:  # trained in this process: nothing on disk can be its result
         return compute()
@@ -385,22 +383,12 @@ def unseen_placement(model: TrainedModel, data: MnistData) -> Placement:
 
 @st.cache_resource(max_entries=8, show_spinner="Showing the network shapes it never saw…")
 def _unseen_placement(model_key: str, _model: TrainedModel, _data: MnistData) -> Placement:
-    from siamese.models import embed
     from siamese.unseen_shapes import place_unseen
 
     chosen = sample_positions(len(_data.y_train), MAP_SAMPLE_SIZE)
     digits = reference_embeddings(_model, _data)[chosen]
-    shapes = embed(_model.embedding_network, lesson_shapes().images)
+    shapes = _model.embed(lesson_shapes().images)
     return place_unseen(digits, _data.y_train[chosen], shapes, metric=_model.config.metric)
-
-
-def embed_images(model: TrainedModel, images: np.ndarray) -> np.ndarray:
-    """``(n, 28, 28) -> (n, D)`` by ``model``; no network is read for no images."""
-    if not len(images):
-        return np.zeros((0, model.embedding_dim), dtype=np.float32)
-    from siamese.models import embed  # TensorFlow: only once there are images
-
-    return embed(model.embedding_network, images)
 
 
 @st.cache_resource(show_spinner="Drawing the symbol corpus (once; about a minute the first time, then from disk)…")

@@ -137,7 +137,7 @@ def board(store: ClassStore, code: str, model: TrainedModel, index: NeighbourInd
         ]
         if fresh:
             images = (drawings.images[fresh] / 255.0).astype(np.float32)
-            for position, embedding in zip(fresh, _embed(model, images), strict=True):
+            for position, embedding in zip(fresh, model.embed(images), strict=True):
                 cache.embeddings[int(drawings.ids[position])] = embedding
         width = index.reference_embeddings.shape[1]
         embeddings = np.array([cache.embeddings[int(i)] for i in drawings.ids], dtype=np.float32).reshape(-1, width)
@@ -148,12 +148,6 @@ def board(store: ClassStore, code: str, model: TrainedModel, index: NeighbourInd
             cache.figures[code] = (signature, report, adaptation)
         _, report, adaptation = cache.figures[code]
     return Board(drawings=drawings, embeddings=embeddings, report=report, adaptation=adaptation)
-
-
-def _embed(model: TrainedModel, images: np.ndarray) -> np.ndarray:
-    from siamese.models import embed
-
-    return embed(model.embedding_network, images)
 
 
 class _BoardCache:

@@ -15,20 +15,19 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import symbol_corpus
+from explorer_ui.caches import sample_positions, symbol_corpus
 from explorer_ui.maps import snapshot_figure
 from explorer_ui.streamlit_internals import ScriptInterruption
 from explorer_ui.training_charts import loss_figure
 from explorer_ui.training_queue import training_gate
 from siamese.config import TrainingConfig
 from siamese.mnist import MnistData
-from siamese.snapshots import EmbeddingSnapshots, Snapshot
+from siamese.snapshots import EmbeddingSnapshots, Snapshot, snapshots_extent
 from siamese.trained_model import ModelOrigin, TrainedModel
 from siamese.training import StopRequest, TrainingCallback, TrainingResult, TrainingStatus, train
 
 REDRAW_SECONDS = 0.4  # chart redraws are also when a Stop click is noticed
 SNAPSHOT_SIZE = 600
-SNAPSHOT_SEED = 0
 CHART_WIDTH = 600  # the live loss chart and map side by side on a laptop, one above the other on a tablet
 
 
@@ -51,13 +50,12 @@ class RunRecord:
     @property
     def snapshot_extent(self) -> float:
         """Half-width of square axes that hold every map of the run."""
-        return max(float(np.abs(snapshot.points).max()) for snapshot in self.snapshots) * 1.05
+        return snapshots_extent(self.snapshots)
 
 
 def snapshot_sample(data: MnistData) -> tuple[np.ndarray, np.ndarray]:
     """A fixed, seeded sample of test digits ``(n, 28, 28)``, ``(n,)``: the same points every epoch and run."""
-    size = min(SNAPSHOT_SIZE, len(data.y_test))
-    chosen = np.random.default_rng(SNAPSHOT_SEED).choice(len(data.y_test), size=size, replace=False)
+    chosen = sample_positions(len(data.y_test), SNAPSHOT_SIZE)
     return data.x_test[chosen], data.y_test[chosen]
 
 

@@ -10,7 +10,7 @@ something is drawn the page needs no network, so after a restart it shows while 
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import digit_centres, embed_images, open_set_rule, reference_index, unseen_placement
+from explorer_ui.caches import digit_centres, open_set_rule, reference_index, unseen_placement
 from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
@@ -99,7 +99,7 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> DrawingStep
                 return None
             index = reference_index(model, data)
             query = index.embed(steps.centred)
-            examples = embed_images(model, symbols.images)
+            examples = model.embed(symbols.images)
             rule, centres = open_set_rule(model, data), digit_centres(model, data)
             show_answer(identify(query, symbols, examples, index, rule=rule, centres=centres), symbols, data)
     return steps
@@ -164,10 +164,10 @@ def show_placement(model: TrainedModel, data: MnistData, symbols: SymbolSet, ste
     placement = unseen_placement(model, data)
     extra = ()
     if len(symbols):
-        placed = as_xy(placement.projection.transform(embed_images(model, symbols.images)))
+        placed = as_xy(placement.projection.transform(model.embed(symbols.images)))
         extra = symbol_traces(placed, symbols.labels, symbols.names)
     if steps is not None and steps.ok:
-        extra += (query_trace(as_xy(placement.projection.transform(embed_images(model, steps.centred[None])))),)
+        extra += (query_trace(as_xy(placement.projection.transform(model.embed(steps.centred[None])))),)
     trained_on = "symbols and digits" if model.config.with_symbols else "digits only"
     title = f"{model.name.capitalize()}: trained on {trained_on}"
     st.plotly_chart(placement_figure(placement, extra_traces=extra, title=title), key=f"placement_{model.name}")

@@ -56,6 +56,11 @@ class EmbeddingSnapshots(TrainingCallback):
 
     def extent(self) -> float:
         """Half-width of a square that holds every snapshot so far, for fixed plot axes."""
-        if not self.snapshots:
-            return 1.0
-        return float(max(np.abs(snapshot.points).max() for snapshot in self.snapshots)) * 1.05
+        return snapshots_extent(self.snapshots)
+
+
+def snapshots_extent(snapshots: list[Snapshot]) -> float:
+    """Half-width of a square that holds every one of ``snapshots`` (with a 5 % border); 1 for none."""
+    if not snapshots:
+        return 1.0
+    return float(max(np.abs(snapshot.points).max() for snapshot in snapshots)) * 1.05

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from siamese.config import TrainingConfig
 from siamese.network_file import NetworkFile
 from siamese.training_history import TrainingHistory
@@ -87,3 +89,11 @@ class TrainedModel:
     @property
     def embedding_dim(self) -> int:
         return self.config.embedding_dim
+
+    def embed(self, images: np.ndarray) -> np.ndarray:
+        """``(n, 28, 28) float32 in [0, 1] -> (n, D) float32``; no network is read (or TensorFlow imported) for none."""
+        if not len(images):
+            return np.zeros((0, self.embedding_dim), dtype=np.float32)
+        from siamese.models import embed
+
+        return embed(self.embedding_network, images)
