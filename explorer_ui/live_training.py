@@ -9,7 +9,6 @@ kept), records the run and re-raises the interruption once ``train`` has returne
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -17,40 +16,19 @@ import streamlit as st
 from explorer_ui import state
 from explorer_ui.caches import sample_positions, symbol_corpus
 from explorer_ui.maps import snapshot_figure
+from explorer_ui.run_record import RunRecord
 from explorer_ui.streamlit_internals import ScriptInterruption
 from explorer_ui.training_charts import loss_figure
 from explorer_ui.training_queue import training_gate
 from siamese.config import TrainingConfig
 from siamese.mnist import MnistData
-from siamese.snapshots import EmbeddingSnapshots, Snapshot, snapshots_extent
+from siamese.snapshots import EmbeddingSnapshots, Snapshot
 from siamese.trained_model import ModelOrigin, TrainedModel
 from siamese.training import StopRequest, TrainingCallback, TrainingResult, TrainingStatus, train
 
 REDRAW_SECONDS = 0.4  # chart redraws are also when a Stop click is noticed
 SNAPSHOT_SIZE = 600
 CHART_WIDTH = 600  # the live loss chart and map side by side on a laptop, one above the other on a tablet
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class RunRecord:
-    """One training run of this session: its result, the model it left (if usable) and its maps."""
-
-    name: str
-    result: TrainingResult
-    model: TrainedModel | None
-    snapshots: list[Snapshot]
-    snapshot_labels: np.ndarray
-    steps_per_epoch: int
-
-    @property
-    def fraction_done(self) -> float:
-        planned = self.steps_per_epoch * self.result.config.epochs
-        return min(len(self.result.history.batch_losses) / planned, 1.0)
-
-    @property
-    def snapshot_extent(self) -> float:
-        """Half-width of square axes that hold every map of the run."""
-        return snapshots_extent(self.snapshots)
 
 
 def snapshot_sample(data: MnistData) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 if TYPE_CHECKING:  # keeps TensorFlow out of pages that only read these names
-    from explorer_ui.live_training import RunRecord
+    from explorer_ui.run_record import RunRecord
     from siamese.symbols import SymbolSet
     from siamese.trained_model import TrainedModel
 

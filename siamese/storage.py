@@ -17,17 +17,13 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from siamese.config import TrainingConfig
-from siamese.conventions import CONFIG_FILE, HISTORY_FILE, IMAGE_SHAPE, METRICS_FILE, MODEL_FILE, MODEL_FILES
+from siamese.conventions import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, MODEL_FILES
 from siamese.mnist import MnistData
-from siamese.network_file import NetworkFile
+from siamese.network_file import NetworkFile, load_embedding_network
 from siamese.trained_model import ModelOrigin, TrainedModel
 from siamese.training_history import TrainingHistory
-
-if TYPE_CHECKING:  # TensorFlow loads when a network is read, not when a folder's settings are
-    import keras
 
 _BACKUP_SUFFIX = ".previous"
 
@@ -158,39 +154,6 @@ def load_upload(payload: bytes, file_name: str, *, data: MnistData) -> TrainedMo
     )
 
 
-def load_embedding_network(path: str | Path, *, embedding_dim: int | None = None) -> keras.Model:
-    """Load an ``embedding.keras`` with ``safe_mode=True`` and check its input and output shapes."""
-    import keras
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path} does not exist")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path.name} is not a Keras model file (.keras files are zip archives)")
-    try:
-        network = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises many types for bad files; all mean "unusable".
-        raise ValueError(f"{path.name} could not be loaded safely: {_first_line(error)}") from error
-    check_embedding_network(network, embedding_dim=embedding_dim)
-    return network
-
-
-def check_embedding_network(network, *, embedding_dim: int | None = None) -> None:
-    """Raise ``ValueError`` unless ``network`` maps ``(n, 28, 28)`` to ``(n, D)``."""
-    import keras
-
-    if not isinstance(network, keras.Model):
-        raise ValueError("the file does not hold a Keras model")
-    input_shape = tuple(network.input_shape) if not isinstance(network.input_shape, list) else None
-    if input_shape is None or input_shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"the model's input must be (n, 28, 28) images; it is {network.input_shape}")
-    output_shape = network.output_shape
-    if not isinstance(output_shape, tuple) or len(output_shape) != 2:
-        raise ValueError(f"the model must output one embedding vector per image; it outputs {output_shape}")
-    if embedding_dim is not None and output_shape[1] != embedding_dim:
-        raise ValueError(f"the model outputs {output_shape[1]} numbers per image, the config says {embedding_dim}")
-
-
 def _swap_in(staging: Path, folder: Path) -> None:
     """Rename ``staging`` to ``folder``; the old folder waits under a backup name until that succeeds."""
     backup = folder.with_name(folder.name + _BACKUP_SUFFIX)
@@ -215,8 +178,3 @@ def _read_json(path: Path, *, default):
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise ValueError(f"{path} is not readable JSON: {error}") from error
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__

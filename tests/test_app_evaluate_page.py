@@ -98,7 +98,7 @@ def test_a_one_shot_episode_is_drawn_and_a_new_one_replaces_it(page):
 @pytest.fixture(scope="module")
 def held_out_twins(embedded_data, small_symbol_corpus):
     """Two runs holding out 5-9, alike but for the symbols, as a session would have them."""
-    from explorer_ui.live_training import RunRecord
+    from explorer_ui.run_record import RunRecord
     from siamese.config import TrainingConfig
     from siamese.trained_model import TrainedModel
     from siamese.training import train

@@ -7,7 +7,7 @@ slots of the server.
 - Training settings through the Train page: impossible values, a batch larger than the data,
   a learning rate that makes the loss NaN, two runs in a row.
 - Uploads on the Train page: corrupt, unsafe and mismatched ``.keras`` files and ``.zip`` folders
-  (the bare-file cases of ``load_embedding_network`` are in ``test_storage.py``), and the upload
+  (the bare-file cases of ``network_file.load_embedding_network`` are in ``test_storage.py``), and the upload
   settings of ``.streamlit/config.toml``.
 - Durability: a garbage default-model cache is trained again; a restart loads it from disk.
 - The training gate: queue positions, leaving the queue, a slot never leaked by an interruption.

@@ -73,7 +73,7 @@ def test_a_network_of_another_width_than_its_config_is_refused(saved_network):
 def test_starting_the_background_read_never_waits_for_a_read_in_progress(monkeypatch, tmp_path):
     """A second session's page asks for the background read while the first session's query reads the
     file: the page must go on at once, not wait seconds for TensorFlow."""
-    import siamese.storage
+    import siamese.network_file
 
     reading, finish = threading.Event(), threading.Event()
     network = object()
@@ -83,7 +83,7 @@ def test_starting_the_background_read_never_waits_for_a_read_in_progress(monkeyp
         assert finish.wait(timeout=30)
         return network
 
-    monkeypatch.setattr(siamese.storage, "load_embedding_network", slow_read)
+    monkeypatch.setattr(siamese.network_file, "load_embedding_network", slow_read)
     network_file = NetworkFile(tmp_path / "embedding.keras", embedding_dim=8)
     answers = []
     query = threading.Thread(target=lambda: answers.append(network_file.load()), daemon=True)

@@ -10,7 +10,8 @@ import pytest
 from siamese import storage
 from siamese.config import TrainingConfig
 from siamese.models import build_embedding_network, embed
-from siamese.storage import load_archive, load_embedding_network, load_model, load_upload, model_archive, save_model
+from siamese.network_file import load_embedding_network
+from siamese.storage import load_archive, load_model, load_upload, model_archive, save_model
 from siamese.trained_model import ModelOrigin, TrainedModel
 from siamese.training import train
 
