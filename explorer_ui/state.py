@@ -69,6 +69,9 @@ EPISODE_CLASSES = "episode_classes"
 EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
 _EPISODE_NUMBER = "episode_number"
+COMPARE_FIRST = "compare_first"
+COMPARE_SECOND = "compare_second"
+COMPARE_MAP_METHOD = "compare_map_method"
 
 
 def back_to_board(code: str) -> str:

@@ -169,6 +169,11 @@ class AlignedMaps:
     mismatch_before: float
     mismatch_after: float
 
+    @property
+    def extent(self) -> float:
+        """Half-width of square axes, centred on 0, that hold both maps with a little room around them."""
+        return 1.05 * float(max(np.abs(self.first_points).max(), np.abs(self.second_points).max()))
+
 
 def align_maps(first_points: np.ndarray, second_points: np.ndarray) -> AlignedMaps:
     """Scale two ``(n, c)`` maps of the same items to the same spread and turn the second onto the first."""

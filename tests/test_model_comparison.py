@@ -157,6 +157,7 @@ def test_a_turned_mirrored_stretched_and_moved_map_is_put_back_on_the_first():
     np.testing.assert_allclose(maps.second_points, maps.first_points, atol=1e-5)
     assert maps.mismatch_after == pytest.approx(0.0, abs=1e-5)
     assert maps.mismatch_before > 0.5
+    assert maps.extent == pytest.approx(1.05 * np.abs(maps.first_points).max(), rel=1e-4)  # both maps fit, just
     # Both maps are centred, with a root-mean-square distance of 1 from the centre.
     for points in (maps.first_points, maps.second_points):
         np.testing.assert_allclose(points.mean(axis=0), 0.0, atol=1e-6)
