@@ -10,7 +10,8 @@ import streamlit
 
 import siamese.shipped_model
 import siamese.training
-from explorer_ui import data_source, default_model
+from explorer_ui import default_model
+from siamese import result_cache
 from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def fresh_server(monkeypatch, tmp_path):
     """An empty cache folder and empty Streamlit caches: a server's first start."""
-    monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(result_cache.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
     streamlit.cache_resource.clear()
     yield tmp_path
     streamlit.cache_resource.clear()
