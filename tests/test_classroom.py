@@ -296,7 +296,9 @@ def fresh_cache(monkeypatch, tmp_path):
     use a default model that the server trains and keeps.
     """
     monkeypatch.setenv(result_cache.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
-    monkeypatch.setattr(siamese.shipped_model, "shipped_folder", lambda: tmp_path / "no-shipped-model")
+    monkeypatch.setattr(
+        siamese.shipped_model, "shipped_folder", lambda *, digits_only=False: tmp_path / "no-shipped-model"
+    )
     # One epoch instead of the default's fifteen keeps this test quick; folder names follow the config.
     quick_default = preset("quick").replace(epochs=1)
     monkeypatch.setattr(default_model, "default_config", lambda data: quick_default)
