@@ -58,6 +58,13 @@ def shared_model(data: MnistData) -> TrainedModel:
     return default_model(data)
 
 
+def shared_model_if_ready(data: MnistData) -> TrainedModel | None:
+    """The shared model when it is there at once: never trains, waits or says anything on screen."""
+    if data.is_mnist and (shipped := shipped_model()) is not None:
+        return shipped
+    return _default_slot(data_fingerprint(data)).model
+
+
 def shared_model_description(data: MnistData) -> str:
     """Which model a session without its own uses, and where it came from, without loading TensorFlow."""
     from siamese.shipped_model import metrics_summary

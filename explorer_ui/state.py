@@ -70,6 +70,9 @@ EPISODE_WAY = "episode_way"
 EPISODE_SHOT = "episode_shot"
 RETRY_DEFAULT_MODEL = "retry_default_model"
 _EPISODE_NUMBER = "episode_number"
+COMPARE_FIRST = "compare_first"
+COMPARE_SECOND = "compare_second"
+COMPARE_MAP_METHOD = "compare_map_method"
 
 
 def back_to_board(code: str) -> str:

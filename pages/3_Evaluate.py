@@ -9,10 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from explorer_ui import state
+from explorer_ui.caches import evaluation as evaluation_of
 from explorer_ui.caches import evaluation_or_stop, few_shot_accuracy, seen_unseen
+from explorer_ui.comparison import (
+    aligned_maps,
+    choice_label,
+    default_pair,
+    figures_table,
+    model_choices,
+    model_comparison,
+)
+from explorer_ui.comparison_charts import MODEL_COLOURS, aligned_map_figure, roc_overlay_figure
 from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import error_figure, histogram_figure, roc_figure
-from explorer_ui.formatting import format_distance
+from explorer_ui.formatting import format_distance, plain
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import (
     DIFFERENT_COLOUR,
@@ -27,6 +37,7 @@ from siamese.conventions import SAME
 from siamese.evaluation import Evaluation, ThresholdCalls
 from siamese.few_shot import answer_episode, episode_classes, sample_episode
 from siamese.mnist import MnistData
+from siamese.projection import Method
 from siamese.trained_model import TrainedModel
 
 GRID_PAIRS = 24
@@ -342,6 +353,163 @@ def show_one_shot(model: TrainedModel, evaluation: Evaluation, data: MnistData) 
     )
 
 
+COMPARE_EXAMPLES = 6  # pairs shown of each kind of disagreement: one row on a laptop
+
+
+def show_comparison(active: TrainedModel, data: MnistData) -> None:
+    """Two models on the same test pairs: their figures, ROC curves, the pairs they disagree on, their maps."""
+    st.header("Compare two models")
+    choices = model_choices(data, active)
+    if len(choices) < 2:
+        st.info(
+            "Only one model is here to compare. Train one on the Train page, or upload a saved one there, "
+            "and it can be set beside this one."
+        )
+        return
+    first, second = pick_two_models(choices, active)
+    if first.key == second.key:
+        st.info("Pick two different models to compare.")
+        return
+    try:
+        with st.spinner("Scoring both models on the same test pairs…", show_time=True):
+            comparison = model_comparison(first, second, data)
+    except ValueError as error:
+        st.error(f"These two models could not be compared: {error}")
+        return
+    first_evaluation, second_evaluation = evaluation_of(first, data), evaluation_of(second, data)
+    st.caption(
+        f"Both models judge the same {comparison.counts.total:,} test pairs, each at its own threshold and with its "
+        "own distance, and look up the same test digits among the same training digits."
+    )
+    with st.container(horizontal=True, gap="large"):
+        with st.container(width=PANEL_WIDTH):
+            st.dataframe(figures_table(comparison), width="stretch")
+            st.markdown(agreement_text(comparison))
+        with st.container(width=PANEL_WIDTH):
+            st.plotly_chart(roc_overlay_figure(first_evaluation, second_evaluation), width="stretch", key="roc_ab")
+            st.caption(
+                "A: blue, solid line, round mark. B: orange, dashed line, diamond. Each mark is where that model's "
+                "own threshold puts it. Drag a box over the top-left corner to zoom in; double-click to zoom out."
+            )
+    show_disagreements(data, first_evaluation, comparison)
+    show_aligned_maps(first, second, data)
+
+
+def pick_two_models(choices, active: TrainedModel) -> tuple[TrainedModel, TrainedModel]:
+    """Model A and model B: the page's model and a shipped one until the student picks others."""
+    keys = list(choices)
+    first_default, second_default = default_pair(choices, active)
+    with st.container(horizontal=True, gap="medium"):
+        first = st.selectbox(
+            "Model A",
+            keys,
+            index=keys.index(first_default),
+            format_func=lambda key: choices[key].label,
+            key=state.COMPARE_FIRST,
+            width=360,
+        )
+        second = st.selectbox(
+            "Model B",
+            keys,
+            index=keys.index(second_default),
+            format_func=lambda key: choices[key].label,
+            key=state.COMPARE_SECOND,
+            width=360,
+        )
+    return choices[first].model, choices[second].model
+
+
+def agreement_text(comparison) -> str:
+    """Who is right on how many pairs, and whether the difference could be luck."""
+    counts = comparison.counts
+    text = (
+        f"On the {counts.total:,} test pairs: **both right** on {counts.both_right:,}, **only A** on "
+        f"{counts.only_first_right:,}, **only B** on {counts.only_second_right:,}, **both wrong** on "
+        f"{counts.both_wrong:,}."
+    )
+    if counts.only_first_right == counts.only_second_right:
+        return text
+    leader = "A" if counts.only_first_right > counts.only_second_right else "B"
+    p_value = comparison.p_value
+    how_often = "less than 0.1%" if p_value < 0.001 else f"{p_value:.1%}"
+    verdict = "unlikely to be luck" if p_value < 0.05 else "it could well be luck"
+    return (
+        f"{text} If both were equally good, the {counts.disagreements:,} pairs they call differently would split at "
+        f"least this unevenly {how_often} of the time (McNemar's exact test): {leader}'s lead is {verdict}."
+    )
+
+
+def show_disagreements(data: MnistData, first_evaluation: Evaluation, comparison) -> None:
+    st.subheader("Where they disagree")
+    if comparison.disagreements.size == 0:
+        st.info("The two models call every test pair the same way.")
+        return
+    st.caption(
+        "Pairs one model calls same and the other different, so exactly one of them is right. Under each pair: "
+        "its digits, then what each model called it, ✓ right or ✗ wrong. The frame is the colour of the model that "
+        "is right."
+    )
+    first_wins, second_wins = comparison.examples(per_side=COMPARE_EXAMPLES)
+    winners = dict(zip(comparison.disagreements.tolist(), comparison.first_is_right.tolist(), strict=True))
+    called = dict(zip(comparison.disagreements.tolist(), comparison.first_called_same.tolist(), strict=True))
+    for letter, positions, total in (
+        ("A", first_wins, comparison.counts.only_first_right),
+        ("B", second_wins, comparison.counts.only_second_right),
+    ):
+        st.markdown(f"**Only {letter} is right** ({total:,} pairs" + (f", {positions.size} shown)" if total else ")"))
+        with st.container(horizontal=True, gap="small"):
+            for position in positions.tolist():
+                draw_disagreement(data, first_evaluation, position, first_right=winners[position],
+                                  first_said_same=called[position])  # fmt: skip
+
+
+def draw_disagreement(
+    data: MnistData, evaluation: Evaluation, position: int, *, first_right: bool, first_said_same: bool
+) -> None:
+    """A pair both models judged, framed in the colour of the one that is right, its caption in words and marks."""
+    left, right = evaluation.pairs.left[position], evaluation.pairs.right[position]
+    picture = pair_picture(data.x_test[left], data.x_test[right], MODEL_COLOURS["A" if first_right else "B"])
+    calls = {"A": "same" if first_said_same else "different", "B": "different" if first_said_same else "same"}
+    marks = {"A": "✓" if first_right else "✗", "B": "✗" if first_right else "✓"}
+    caption = " · ".join(f"{letter}: {calls[letter]} {marks[letter]}" for letter in ("A", "B"))
+    st.image(picture, caption=f"{data.y_test[left]} & {data.y_test[right]} · {caption}", width=PAIR_WIDTH)
+
+
+def show_aligned_maps(first: TrainedModel, second: TrainedModel, data: MnistData) -> None:
+    st.subheader("Where each model puts the same digits")
+    method = st.radio(
+        "Projection",
+        [method.value for method in Method],
+        horizontal=True,
+        key=state.COMPARE_MAP_METHOD,
+        help="PCA is instant; t-SNE and UMAP take seconds and keep neighbours together.",
+        width="content",
+    )
+    try:
+        with st.spinner(f"Running {method} on both models' embeddings…", show_time=True):
+            maps, digits = aligned_maps(first, second, data, method=method)
+    except ValueError as error:
+        st.error(f"{method} could not map these points: {error}")
+        return
+    with st.container(horizontal=True, gap="large"):
+        for letter, model, points in (("A", first, maps.first_points), ("B", second, maps.second_points)):
+            with st.container(width=PANEL_WIDTH):
+                st.markdown(f"**{letter}: {plain(choice_label(model))}**")
+                figure = aligned_map_figure(points, digits, extent=maps.extent, held_out=model.config.held_out_digits)
+                st.plotly_chart(figure, width="stretch", key=f"map_{letter}")
+    left_over = (
+        "nothing is left: these two models place the digits alike."
+        if maps.mismatch_after < 0.005
+        else "what is left is where the two models differ."
+    )
+    st.caption(
+        f"The same {len(digits):,} test digits on both maps, each map scaled to the same spread. B's map is turned "
+        "(and perhaps mirrored, never stretched) to lie on A's as well as it can, so a cluster in the same place "
+        f"means the models agree about it. That brought the average digit from {maps.mismatch_before:.2f} to "
+        f"{maps.mismatch_after:.2f} of the spread away from its place on A's map; {left_over}"
+    )
+
+
 def main() -> None:
     data = page_setup("Evaluate")
     st.title("Evaluate")
@@ -370,6 +538,8 @@ def main() -> None:
         show_unseen_digits(model, data)
         st.divider()
     show_one_shot(model, evaluation, data)
+    st.divider()
+    show_comparison(model, data)
 
 
 main()

@@ -38,12 +38,14 @@ def test_headline_metrics_are_shown(page):
 
 
 def test_figures_are_drawn(page):
-    assert len(page.get("plotly_chart")) == 3  # histograms, ROC curve, error table
+    # Histograms, ROC curve, error table; then the comparison with a shipped model: ROC curves and two maps.
+    assert len(page.get("plotly_chart")) == 3 + 3
     subheaders = " ".join(subheader.value for subheader in page.subheader)
     assert "ROC curve (AUC 0." in subheaders
     assert "hardest mistakes" in subheaders
-    # 24 pairs in the grid, up to 6 + 6 hardest mistakes, and a 5-way 1-shot episode (5 examples, 1 query).
-    assert 24 + 6 < len(page.get("image")) <= 24 + 12 + 6
+    # 24 pairs in the grid, up to 6 + 6 hardest mistakes, a 5-way 1-shot episode (5 examples, 1 query), and up
+    # to 6 + 6 pairs the two compared models disagree on.
+    assert 24 + 6 < len(page.get("image")) <= 24 + 12 + 6 + 12
 
 
 def test_grid_shows_right_and_wrong_calls_at_the_model_threshold(page, trained_model):

@@ -10,7 +10,8 @@ import streamlit
 
 import siamese.shipped_model
 import siamese.training
-from explorer_ui import data_source, default_model
+from explorer_ui import default_model
+from siamese import result_cache
 from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def fresh_server(monkeypatch, tmp_path):
     """An empty cache folder and empty Streamlit caches: a server's first start."""
-    monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(result_cache.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
     streamlit.cache_resource.clear()
     yield tmp_path
     streamlit.cache_resource.clear()
@@ -46,7 +47,12 @@ def test_a_damaged_shipped_model_is_said_and_a_default_model_is_trained(fresh_se
     payload = bytearray((folder / "embedding.keras").read_bytes())
     payload[len(payload) // 3] ^= 0xFF
     (folder / "embedding.keras").write_bytes(bytes(payload))
-    monkeypatch.setattr(siamese.shipped_model, "shipped_folder", lambda: folder)
+    intact = siamese.shipped_model.shipped_folder  # the digits-only model beside it stays intact
+    monkeypatch.setattr(
+        siamese.shipped_model,
+        "shipped_folder",
+        lambda *, digits_only=False: intact(digits_only=True) if digits_only else folder,
+    )
     one_epoch = default_model.default_config  # the real recipe, one epoch: the test needs a model, not a good one
     monkeypatch.setattr(default_model, "default_config", lambda data: one_epoch(data).replace(epochs=1))
 

@@ -35,7 +35,8 @@ from streamlit.testing.v1 import AppTest
 
 import siamese.shipped_model
 import siamese.training
-from explorer_ui import data_source, default_model, training_queue
+from explorer_ui import default_model, training_queue
+from siamese import result_cache
 from siamese.config import TrainingConfig, preset
 from siamese.models import build_embedding_network, embed
 from siamese.storage import load_model, model_archive
@@ -294,8 +295,10 @@ def fresh_cache(monkeypatch, tmp_path):
     Without the shipped model (its folder is empty here), as on data that is not MNIST, the pages
     use a default model that the server trains and keeps.
     """
-    monkeypatch.setenv(data_source.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
-    monkeypatch.setattr(siamese.shipped_model, "shipped_folder", lambda: tmp_path / "no-shipped-model")
+    monkeypatch.setenv(result_cache.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setattr(
+        siamese.shipped_model, "shipped_folder", lambda *, digits_only=False: tmp_path / "no-shipped-model"
+    )
     # One epoch instead of the default's fifteen keeps this test quick; folder names follow the config.
     quick_default = preset("quick").replace(epochs=1)
     monkeypatch.setattr(default_model, "default_config", lambda data: quick_default)
