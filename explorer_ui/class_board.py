@@ -263,14 +263,7 @@ def leave_class() -> None:
 
 
 # ---------------------------------------------------------------- what the board shows, and its exports
-@dataclass(eq=False)
-class ShownBoard:
-    """What a session's board of one class showed at its last refresh (``None`` before the first)."""
-
-    current: Board | None = None
-
-
-def export_file(store: ClassStore, code: str, key: str, shown: ShownBoard, *, kind: str) -> bytes | str:
+def export_file(store: ClassStore, code: str, key: str, shown: state.ShownBoard, *, kind: str) -> bytes | str:
     """The class set as the board showed it when the teacher clicked: ``kind`` "npz" or "csv".
 
     Made at the click (a download's data is a callable), so it holds every drawing the board

@@ -7,6 +7,7 @@ pages never spell the same key two ways.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -276,14 +277,19 @@ def open_board_code() -> str | None:
     return code if code and teacher_key(code) else None
 
 
-def shown_board(code: str) -> Any:
+@dataclass(eq=False)
+class ShownBoard:
+    """What a session's board of one class showed at its last refresh: a ``class_board.Board`` (``None`` before)."""
+
+    current: Any = None
+
+
+def shown_board(code: str) -> ShownBoard:
     """A holder of what the board of ``code`` showed last (``.current``), kept for the session.
 
     A download's data is made when the teacher clicks, outside any run of the page; the holder is
     what lets it hold exactly what the board showed then.
     """
-    from explorer_ui.class_board import ShownBoard
-
     return st.session_state.setdefault(_SHOWN_BOARDS, {}).setdefault(code, ShownBoard())
 
 
