@@ -6,7 +6,7 @@ from explorer_ui import state
 from explorer_ui.data_source import mnist
 from explorer_ui.default_model import shared_model_description
 from explorer_ui.page import PAGES, start_page
-from siamese.mnist import MnistData
+from siamese.data.mnist import MnistData
 
 SIAMESE_DIAGRAM = """
 digraph siamese {

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.common import REPOSITORY, full_mnist, full_mnist_path, report, rounded
-from tests.support.server import free_port, process_memory_megabytes, wait_until_healthy
+from explorer_ui.app_server import free_port, process_memory_megabytes, wait_until_healthy
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -27,8 +27,8 @@ def prepare_default_model(cache: Path) -> None:
     """Train and save the default model exactly as the app would, in a separate process."""
     script = (
         "from explorer_ui.default_model import DEFAULT_NAME, default_config, default_model_folder\n"
-        "from siamese.mnist import load_npz\nfrom siamese.storage import save_model\n"
-        "from siamese.trained_model import TrainedModel\nfrom siamese.training import train\n"
+        "from siamese.data.mnist import load_npz\nfrom siamese.storage.model_folders import save_model\n"
+        "from siamese.storage.trained_model import TrainedModel\nfrom siamese.training.trainer import train\n"
         f"data = load_npz({str(full_mnist_path())!r})\n"
         "result = train(default_config(data), data)\n"
         "save_model(TrainedModel.from_result(result, name=DEFAULT_NAME), default_model_folder(data))\n"

@@ -19,9 +19,9 @@ import numpy as np  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 from bench.common import full_mnist, peak_memory_megabytes, report, rounded  # noqa: E402
-from siamese.pair_metrics import best_threshold  # noqa: E402
-from siamese.pairs import make_pairs  # noqa: E402
-from siamese.retrieval import knn_accuracy  # noqa: E402
+from siamese.data.pairs import make_pairs  # noqa: E402
+from siamese.evaluation.pair_metrics import best_threshold  # noqa: E402
+from siamese.evaluation.retrieval import knn_accuracy  # noqa: E402
 
 EPOCHS = 5
 

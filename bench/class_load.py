@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import percentile, report, rounded
-from siamese.class_store import ClassStore, sqlite_url
-from tests.support.server import App, running_app
-from tests.support.sessions import digit_drawings, draw_phase, open_draw_page, send_to_board, warm_up
+from explorer_ui.app_server import App, running_app
+from explorer_ui.app_sessions import digit_drawings, draw_phase, open_draw_page, send_to_board, warm_up
+from siamese.classroom.store import ClassStore, sqlite_url
 
 STUDENTS = 30
 DRAWINGS_PER_STUDENT = 10
@@ -70,11 +70,11 @@ async def class_storm(app: App, code: str, drawings) -> dict:
 
 def refresh_cost(cache: Path) -> dict:
     """One board refresh of 1,000 drawings, measured in this process: what the server does per refresh."""
-    from siamese.class_report import class_report, with_class_references
-    from siamese.mnist import load_embedded_mnist
-    from siamese.models import embed
-    from siamese.neighbour_index import NeighbourIndex
-    from siamese.shipped_model import load_shipped_model
+    from siamese.classroom.report import class_report, with_class_references
+    from siamese.data.mnist import load_embedded_mnist
+    from siamese.networks.models import embed
+    from siamese.search.neighbour_index import NeighbourIndex
+    from siamese.storage.shipped_model import load_shipped_model
 
     store = ClassStore(sqlite_url(cache / "refresh.sqlite"))
     code, _ = store.start_class()

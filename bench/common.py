@@ -1,6 +1,6 @@
 """Shared pieces of the benchmarks: the full MNIST file, timing, memory and JSON output.
 
-The app server they start comes from ``tests.support.server``, shared with the tests.
+The app server they start comes from ``explorer_ui.app_server``, shared with the tests.
 """
 
 import json
@@ -16,7 +16,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 def full_mnist_path() -> Path | None:
     """Full MNIST for benchmarks: ``$SIAMESE_MNIST``, else Keras' cached copy; ``None`` when neither exists."""
-    from siamese.mnist import ENVIRONMENT_VARIABLE, keras_cache_path
+    from siamese.data.mnist import ENVIRONMENT_VARIABLE, keras_cache_path
 
     for candidate in (os.environ.get(ENVIRONMENT_VARIABLE), keras_cache_path()):
         if candidate and Path(candidate).is_file():
@@ -26,7 +26,7 @@ def full_mnist_path() -> Path | None:
 
 def full_mnist():
     """Full MNIST (see ``full_mnist_path``), or exit with a JSON "skipped" line when it is absent."""
-    from siamese.mnist import load_npz
+    from siamese.data.mnist import load_npz
 
     path = full_mnist_path()
     if path is None:

@@ -1,6 +1,6 @@
 """Reading handwriting that is not MNIST: drawn pen strokes and font digits, through the canvas's preprocessing.
 
-The set (``tests/support/handwriting.py``, never trained on): 30 stroke drawings of each digit in
+The set (``siamese/data/handwriting.py``, never trained on): 30 stroke drawings of each digit in
 several styles, random size, place, slant, turn, pen width and wobble, rendered as the canvas
 renders them; and each digit set in every font the machine has. Every drawing goes through
 ``preprocess_drawing`` and is read by a 5-NN vote among the training digits, as the Draw page does.
@@ -22,15 +22,15 @@ import numpy as np  # noqa: E402
 
 from bench.common import full_mnist, report, rounded  # noqa: E402
 from siamese.config import preset  # noqa: E402
-from siamese.drawing import preprocess_drawing, stroke_width  # noqa: E402
-from siamese.mnist import load_embedded_mnist  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.neighbour_index import NeighbourIndex  # noqa: E402
-from siamese.shipped_model import load_shipped_model  # noqa: E402
-from siamese.storage import load_model  # noqa: E402
-from siamese.trained_model import TrainedModel  # noqa: E402
-from siamese.training import train  # noqa: E402
-from tests.support.handwriting import font_digits, render_strokes, stroke_digits  # noqa: E402
+from siamese.data.drawing import preprocess_drawing, stroke_width  # noqa: E402
+from siamese.data.handwriting import font_digits, render_strokes, stroke_digits  # noqa: E402
+from siamese.data.mnist import load_embedded_mnist  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.search.neighbour_index import NeighbourIndex  # noqa: E402
+from siamese.storage.model_folders import load_model  # noqa: E402
+from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
+from siamese.storage.trained_model import TrainedModel  # noqa: E402
+from siamese.training.trainer import train  # noqa: E402
 
 STROKES_PER_DIGIT = 30
 DEFAULT_PEN_WIDTH = 24  # explorer_ui.canvas.DEFAULT_PEN_WIDTH

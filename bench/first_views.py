@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.common import REPOSITORY, full_mnist_path, report, rounded
-from tests.support.server import free_port, wait_until_healthy
+from explorer_ui.app_server import free_port, wait_until_healthy
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]  # fmt: skip

@@ -35,8 +35,8 @@ import tempfile
 import time
 
 from bench.common import percentile, report, rounded
-from tests.support.server import App, process_cpu_seconds, process_memory_megabytes, running_app
-from tests.support.sessions import Drawing, digit_drawings, draw_phase, warm_up
+from explorer_ui.app_server import App, process_cpu_seconds, process_memory_megabytes, running_app
+from explorer_ui.app_sessions import Drawing, digit_drawings, draw_phase, warm_up
 
 SESSIONS = 30
 QUERIES_PER_SESSION = 4  # 5 would take the whole run past 4 minutes on 2 busy cores

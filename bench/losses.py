@@ -16,8 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import full_mnist, report  # noqa: E402
 from siamese.config import preset  # noqa: E402
-from siamese.evaluation import evaluate_model  # noqa: E402
-from siamese.training import train  # noqa: E402
+from siamese.evaluation.scores import evaluate_model  # noqa: E402
+from siamese.training.trainer import train  # noqa: E402
 
 LOSSES = {
     "contrastive": {"loss": "contrastive", "margin": 0.5},

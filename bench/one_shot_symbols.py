@@ -1,14 +1,14 @@
 """One-shot on symbols no model was trained on, measured as the one-shot literature measures Omniglot.
 
 The evaluation classes of the symbol corpus (every Greek and Cyrillic letter, and a quarter of every
-other family: ``siamese.symbol_classes``), those with at least two fonts: 5-way and 20-way, 1-shot and
+other family: ``siamese.data.symbol_classes``), those with at least two fonts: 5-way and 20-way, 1-shot and
 5-shot, 2,000 seeded episodes each, one query per class per episode drawn from fonts its supports do
 not use. Three embeddings answer the same episodes by their nearest support:
 
 - the shipped model (``--model DIR`` for another folder);
 - raw pixels (Euclidean);
 - a softmax classifier of the same network trained on the same digits and background symbol classes,
-  with the same recipe (``siamese.classifier_baseline``), its last hidden layer as the embedding
+  with the same recipe (``siamese.evaluation.classifier_baseline``), its last hidden layer as the embedding
   (``--no-classifier`` skips it: it trains for about as long as the shipped model did).
 
 Figures are also given for the Greek and Cyrillic classes alone.
@@ -21,14 +21,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import full_mnist, report  # noqa: E402
-from siamese.classifier_baseline import train_classifier_baseline  # noqa: E402
-from siamese.few_shot import classes_with_styles, evaluate_few_shot  # noqa: E402
-from siamese.mnist import without_embedded_subset  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.shipped_model import load_shipped_model  # noqa: E402
-from siamese.storage import load_model  # noqa: E402
-from siamese.symbol_classes import Split  # noqa: E402
-from siamese.symbol_corpus import load_symbol_corpus  # noqa: E402
+from siamese.data.mnist import without_embedded_subset  # noqa: E402
+from siamese.data.symbol_classes import Split  # noqa: E402
+from siamese.data.symbol_corpus import load_symbol_corpus  # noqa: E402
+from siamese.evaluation.classifier_baseline import train_classifier_baseline  # noqa: E402
+from siamese.evaluation.few_shot import classes_with_styles, evaluate_few_shot  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.storage.model_folders import load_model  # noqa: E402
+from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
 
 EPISODES = 2000
 SETTINGS = ((5, 1), (20, 1), (5, 5), (20, 5))

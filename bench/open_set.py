@@ -6,7 +6,7 @@ about drawings of those symbols in *other* fonts (each should be named), about d
 evaluation classes (each should be "none of these": a digit or a taught name is wrong) and about
 drawn digits (pen-stroke digits in several styles, through the canvas's preprocessing, never trained
 on: each should be read as its digit). The references are the offline 4,000 training digits, as the
-app has them offline, and the rule is the model's own (``siamese.open_set``).
+app has them offline, and the rule is the model's own (``siamese.search.open_set``).
 
 ``--model DIR`` reads another model folder instead of the shipped one; its rule is fitted on the
 calibration classes first if it has none.
@@ -20,17 +20,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench.common import report, rounded  # noqa: E402
-from siamese.drawing import preprocess_drawing  # noqa: E402
-from siamese.mnist import load_embedded_mnist  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.neighbour_index import NeighbourIndex  # noqa: E402
-from siamese.open_set import OpenSetRule, calibrate_model, digit_centres, identify  # noqa: E402
-from siamese.shipped_model import load_shipped_model  # noqa: E402
-from siamese.storage import load_model  # noqa: E402
-from siamese.symbol_classes import Split  # noqa: E402
-from siamese.symbol_corpus import load_symbol_corpus  # noqa: E402
-from siamese.symbols import SymbolSet  # noqa: E402
-from tests.support.handwriting import stroke_digits  # noqa: E402
+from siamese.data.drawing import preprocess_drawing  # noqa: E402
+from siamese.data.handwriting import stroke_digits  # noqa: E402
+from siamese.data.mnist import load_embedded_mnist  # noqa: E402
+from siamese.data.symbol_classes import Split  # noqa: E402
+from siamese.data.symbol_corpus import load_symbol_corpus  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.search.neighbour_index import NeighbourIndex  # noqa: E402
+from siamese.search.open_set import OpenSetRule, calibrate_model, digit_centres, identify  # noqa: E402
+from siamese.search.symbols import SymbolSet  # noqa: E402
+from siamese.storage.model_folders import load_model  # noqa: E402
+from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
 
 EPISODES = 300
 TAUGHT, EXAMPLES, QUERIES, STRANGERS = 3, 3, 3, 3

@@ -14,9 +14,9 @@ from sklearn.manifold import TSNE, trustworthiness  # noqa: E402
 
 from bench.common import full_mnist, median_seconds, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.projection import Method, project, tsne  # noqa: E402
-from siamese.training import train  # noqa: E402
+from siamese.evaluation.projection import Method, project, tsne  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.training.trainer import train  # noqa: E402
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ import numpy as np  # noqa: E402
 
 from bench.common import full_mnist, percentile, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig  # noqa: E402
-from siamese.drawing import preprocess_drawing  # noqa: E402
-from siamese.models import build_embedding_network  # noqa: E402
-from siamese.neighbour_index import NeighbourIndex  # noqa: E402
-from siamese.shipped_model import load_shipped_model  # noqa: E402
+from siamese.data.drawing import preprocess_drawing  # noqa: E402
+from siamese.networks.models import build_embedding_network  # noqa: E402
+from siamese.search.neighbour_index import NeighbourIndex  # noqa: E402
+from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
 
 QUERIES = 200
 

@@ -10,8 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import report, rounded  # noqa: E402
 from siamese.config import preset  # noqa: E402
-from siamese.mnist import load_mnist  # noqa: E402
-from siamese.training import train  # noqa: E402
+from siamese.data.mnist import load_mnist  # noqa: E402
+from siamese.training.trainer import train  # noqa: E402
 
 
 def timed_run(name: str, data) -> tuple[float, float]:

@@ -11,8 +11,8 @@ by default), so what a closed tab trained may be freed.
 Prints the server's resident memory (VmRSS) at the start and after every round,
 and the growth per training from the end of the first round to the end of the
 last: what each training costs for the life of the server. Target: under 1 MB
-(before the fix in ``siamese.training._nothing_kept_after_training`` and
-``siamese.batches`` it was about 28 MB per training).
+(before the fix in ``siamese.training.trainer._nothing_kept_after_training`` and
+``siamese.data.batches`` it was about 28 MB per training).
 """
 
 import asyncio
@@ -20,8 +20,8 @@ import tempfile
 import time
 
 from bench.common import report
-from tests.support.server import process_memory_megabytes, running_app
-from tests.support.sessions import Training, digit_drawings, warm_up
+from explorer_ui.app_server import process_memory_megabytes, running_app
+from explorer_ui.app_sessions import Training, digit_drawings, warm_up
 
 ROUNDS = 3
 SESSIONS_PER_ROUND = 6

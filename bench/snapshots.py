@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 
 from bench.common import full_mnist, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig  # noqa: E402
-from siamese.snapshots import EmbeddingSnapshots  # noqa: E402
-from siamese.training import train  # noqa: E402
+from siamese.training.snapshots import EmbeddingSnapshots  # noqa: E402
+from siamese.training.trainer import train  # noqa: E402
 
 SAMPLE = 600  # what the Train page shows
 

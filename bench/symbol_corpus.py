@@ -9,8 +9,8 @@ import tempfile
 import time
 
 from bench.common import report
-from siamese.symbol_classes import Split
-from siamese.symbol_corpus import load_symbol_corpus
+from siamese.data.symbol_classes import Split
+from siamese.data.symbol_corpus import load_symbol_corpus
 
 
 def main() -> None:

@@ -15,12 +15,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import full_mnist, peak_memory_megabytes, report, rounded  # noqa: E402
 from siamese.config import TrainingConfig, preset  # noqa: E402
+from siamese.data.pairs import make_pairs  # noqa: E402
 from siamese.distances import paired_distances  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.pair_metrics import pair_accuracy  # noqa: E402
-from siamese.pairs import make_pairs  # noqa: E402
-from siamese.retrieval import retrieval_metrics  # noqa: E402
-from siamese.training import TrainingCallback, train  # noqa: E402
+from siamese.evaluation.pair_metrics import pair_accuracy  # noqa: E402
+from siamese.evaluation.retrieval import retrieval_metrics  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.training.trainer import TrainingCallback, train  # noqa: E402
 
 
 class TestAccuracyPerEpoch(TrainingCallback):

@@ -3,7 +3,7 @@
 For the MLP (quick preset) and the CNN (best preset), each with its epochs scaled to the seen
 digits: the Siamese network, a softmax classifier of the same network trained on the same seen
 digits (its last hidden layer as the embedding), and raw pixels, all scored by
-``siamese.unseen_digits`` in one run: pair accuracy, 5-NN accuracy, precision@1, MAP@R and 5-way
+``siamese.evaluation.unseen_digits`` in one run: pair accuracy, 5-NN accuracy, precision@1, MAP@R and 5-way
 1-shot accuracy (1,000 episodes, 95 % interval), for the seen and for the unseen digits apart.
 Then the same CNN trained with the background symbols too (``train --hold-out 5,6,7,8,9
 --with-symbols``), and its classifier on the same digits and symbols.
@@ -15,11 +15,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import full_mnist, report  # noqa: E402
-from siamese.classifier_baseline import train_classifier_baseline  # noqa: E402
 from siamese.config import preset  # noqa: E402
-from siamese.models import embed  # noqa: E402
-from siamese.training import train, training_split  # noqa: E402
-from siamese.unseen_digits import seen_unseen_figures, threshold_on_pairs  # noqa: E402
+from siamese.evaluation.classifier_baseline import train_classifier_baseline  # noqa: E402
+from siamese.evaluation.unseen_digits import seen_unseen_figures, threshold_on_pairs  # noqa: E402
+from siamese.networks.models import embed  # noqa: E402
+from siamese.training.trainer import train, training_split  # noqa: E402
 
 HELD_OUT = (5, 6, 7, 8, 9)
 RUNS = (("mlp", "quick", False), ("cnn", "best", False), ("cnn_with_symbols", "best", True))  # key, preset, symbols

@@ -7,7 +7,7 @@ is the one source of the million; the first run takes a quarter of an hour on 2 
 them (512 MB) in a ``.npy`` under the temporary folder, named by the model, data, count and seed.
 Queries: the embeddings of the first 1,000 MNIST test digits, which no reference was made from.
 
-For each index (``siamese.vector_index``): its build time, the growth of this process's resident
+For each index (``siamese.search.vector_index``): its build time, the growth of this process's resident
 memory while building it, its size (FAISS's serialised index), and single-query latency (one
 query per call, k = 10, after 20 warm-up queries): p50 and p95 over the 1,000 queries.
 
@@ -33,11 +33,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench.common import full_mnist, percentile, report, rounded  # noqa: E402
-from siamese.augmentation import augment  # noqa: E402
-from siamese.result_cache import ResultCache  # noqa: E402
-from siamese.shipped_model import load_shipped_model  # noqa: E402
-from siamese.vector_index import ExactIndex, FaissFlatIndex, FaissHnswIndex  # noqa: E402
-from tests.support.server import process_memory_megabytes  # noqa: E402
+from explorer_ui.app_server import process_memory_megabytes  # noqa: E402
+from siamese.data.augmentation import augment  # noqa: E402
+from siamese.search.vector_index import ExactIndex, FaissFlatIndex, FaissHnswIndex  # noqa: E402
+from siamese.storage.result_cache import ResultCache  # noqa: E402
+from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
 
 REFERENCES = 1_000_000
 QUERIES = 1_000
@@ -78,7 +78,7 @@ def reference_vectors(model, data, *, count: int = REFERENCES, seed: int = SEED)
 
 
 def _embed(model, images: np.ndarray) -> np.ndarray:
-    from siamese.models import embed
+    from siamese.networks.models import embed
 
     return embed(model.embedding_network, images)
 
@@ -138,7 +138,7 @@ def faiss_size_megabytes(index) -> float:
 def main() -> None:
     import faiss
 
-    from siamese.models import embed
+    from siamese.networks.models import embed
 
     data = full_mnist()
     model = load_shipped_model()

@@ -14,18 +14,19 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui.data_source import cache_root, data_fingerprint, data_key
-from siamese.mnist import MnistData
+from explorer_ui.unseen_verdicts import Embedder
+from siamese.data.mnist import MnistData
 
 if TYPE_CHECKING:
-    from siamese.evaluation import Evaluation
-    from siamese.neighbour_index import NeighbourIndex
-    from siamese.open_set import OpenSetRule
-    from siamese.projection import Projection
-    from siamese.retrieval import RetrievalMetrics
-    from siamese.symbol_corpus import SymbolCorpus
-    from siamese.trained_model import TrainedModel
-    from siamese.unseen_digits import SeenUnseen
-    from siamese.unseen_shapes import Placement
+    from siamese.data.symbol_corpus import SymbolCorpus
+    from siamese.evaluation.projection import Projection
+    from siamese.evaluation.retrieval import RetrievalMetrics
+    from siamese.evaluation.scores import Evaluation
+    from siamese.evaluation.unseen_digits import SeenUnseen
+    from siamese.evaluation.unseen_shapes import Placement
+    from siamese.search.neighbour_index import NeighbourIndex
+    from siamese.search.open_set import OpenSetRule
+    from siamese.storage.trained_model import TrainedModel
 
 MAP_SAMPLE_SIZE = 2000  # reference digits on the Draw page's map
 LESSON_CLASSES = 160  # evaluation symbol classes shown to both networks on the New symbols page
@@ -54,7 +55,7 @@ def reference_index(model: TrainedModel, data: MnistData) -> NeighbourIndex:
 
 @st.cache_resource(max_entries=16, show_spinner="Getting the network ready (a few seconds, once after the app starts)…")
 def _reference_index(model_key: str, _model: TrainedModel, _data: MnistData) -> NeighbourIndex:
-    from siamese.neighbour_index import NeighbourIndex
+    from siamese.search.neighbour_index import NeighbourIndex
 
     embeddings = reference_embeddings(_model, _data)
     return NeighbourIndex(_model.embedding_network, embeddings, _data.y_train, metric=_model.config.metric)
@@ -67,8 +68,8 @@ def evaluation(model: TrainedModel, data: MnistData) -> Evaluation:
 
 @st.cache_resource(max_entries=16, show_spinner="Evaluating the model on the test digits…")
 def _evaluation(model_key: str, _model: TrainedModel, _data: MnistData) -> Evaluation:
-    from siamese.evaluation import evaluate_embeddings
-    from siamese.retrieval import RetrievalMetrics, retrieval_metrics
+    from siamese.evaluation.retrieval import RetrievalMetrics, retrieval_metrics
+    from siamese.evaluation.scores import evaluate_embeddings
 
     # The training digits' embeddings are the ones Draw searches: one copy (and, for a model trained
     # in this session, one embedding of 60,000 digits) serves both pages.
@@ -113,7 +114,7 @@ def _disk_key(model: TrainedModel, data: MnistData, name: str) -> str:
 
 
 def _disk_cache():
-    from siamese.result_cache import ResultCache
+    from siamese.storage.result_cache import ResultCache
 
     return ResultCache(cache_root() / "results")
 
@@ -166,7 +167,7 @@ def digit_maps(
 @st.cache_data(max_entries=64, show_spinner=False)
 def _map_rows(source_key: str, method: str, metric: str, dimensions: int, _rows: np.ndarray) -> np.ndarray:
     """``(n, dimensions) float32`` map of ``_rows``; ``source_key`` names the rows without hashing them."""
-    from siamese.projection import project
+    from siamese.evaluation.projection import project
 
     return project(_rows, method=method, metric=metric, n_components=dimensions, seed=SAMPLE_SEED).points
 
@@ -180,7 +181,7 @@ def reference_map(model: TrainedModel, data: MnistData, *, method: str = "PCA") 
 def _reference_map(
     model_key: str, method: str, _model: TrainedModel, _data: MnistData
 ) -> tuple[Projection, np.ndarray]:
-    from siamese.projection import project
+    from siamese.evaluation.projection import project
 
     chosen = sample_positions(len(_data.y_train), MAP_SAMPLE_SIZE)
     embeddings = reference_embeddings(_model, _data)[chosen]
@@ -196,7 +197,7 @@ def pixel_retrieval(data: MnistData, *, k: int) -> RetrievalMetrics:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _pixel_retrieval(data_name: str, k: int, _data: MnistData) -> RetrievalMetrics:
-    from siamese.retrieval import RetrievalMetrics, retrieval_metrics
+    from siamese.evaluation.retrieval import RetrievalMetrics, retrieval_metrics
 
     def compute() -> dict:
         figures = retrieval_metrics(
@@ -213,7 +214,7 @@ def _pixel_retrieval(data_name: str, k: int, _data: MnistData) -> RetrievalMetri
 
 
 def projector_point_count(data: MnistData) -> int:
-    from siamese.export import MAX_POINTS
+    from siamese.evaluation.export import MAX_POINTS
 
     return min(PROJECTOR_POINTS, MAX_POINTS, len(data.y_test))
 
@@ -225,7 +226,7 @@ def projector_bytes(model: TrainedModel, evaluation_: Evaluation, data: MnistDat
 
 @st.cache_data(max_entries=8, show_spinner="Packing the embeddings for the Projector…")
 def _projector_bytes(model_key: str, _evaluation: Evaluation, _data: MnistData) -> bytes:
-    from siamese.export import projector_zip
+    from siamese.evaluation.export import projector_zip
 
     count = projector_point_count(_data)
     return projector_zip(_evaluation.test_embeddings[:count], _data.y_test[:count], _data.x_test[:count])
@@ -238,13 +239,12 @@ def model_zip(model: TrainedModel) -> bytes:
 
 @st.cache_data(max_entries=8, show_spinner="Packing the model…")
 def _model_zip(model_key: str, _model: TrainedModel) -> bytes:
-    from siamese.storage import model_archive
+    from siamese.storage.model_folders import model_archive
 
     return model_archive(_model)
 
 
 # ---------------------------------------------------------------- digits the model never saw
-EMBEDDERS = ("siamese", "classifier", "pixels")
 
 
 def seen_unseen(model: TrainedModel, data: MnistData, *, embedder: str) -> SeenUnseen:
@@ -259,7 +259,7 @@ def seen_unseen(model: TrainedModel, data: MnistData, *, embedder: str) -> SeenU
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _seen_unseen(model_key: str, embedder: str, _model: TrainedModel, _data: MnistData) -> SeenUnseen:
-    from siamese.unseen_digits import seen_unseen_figures
+    from siamese.evaluation.unseen_digits import seen_unseen_figures
 
     test, train, threshold, metric = _embedder_view(embedder, _model, _data)
     return seen_unseen_figures(
@@ -275,14 +275,14 @@ def _seen_unseen(model_key: str, embedder: str, _model: TrainedModel, _data: Mni
 
 def _embedder_view(embedder: str, model: TrainedModel, data: MnistData):
     """``(test embeddings, train embeddings, threshold, metric)`` of one embedder."""
-    from siamese.models import embed
-    from siamese.training import training_split
-    from siamese.unseen_digits import threshold_on_pairs
+    from siamese.evaluation.unseen_digits import threshold_on_pairs
+    from siamese.networks.models import embed
+    from siamese.training.trainer import training_split
 
-    if embedder == "siamese":
+    if embedder == Embedder.SIAMESE:
         model_evaluation = evaluation(model, data)
         return model_evaluation.test_embeddings, model_evaluation.train_embeddings, model.threshold, model.config.metric
-    if embedder == "pixels":
+    if embedder == Embedder.PIXELS:
         _, _, x_validation, y_validation = training_split(model.config, data)
         threshold = threshold_on_pairs(x_validation.reshape(len(x_validation), -1), y_validation, metric="euclidean")
         return (
@@ -302,7 +302,7 @@ def classifier_baseline(model: TrainedModel, data: MnistData):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _classifier_baseline(model_key: str, _model: TrainedModel, _data: MnistData):
-    from siamese.classifier_baseline import train_classifier_baseline
+    from siamese.evaluation.classifier_baseline import train_classifier_baseline
 
     return train_classifier_baseline(_model.config, _data)
 
@@ -315,7 +315,7 @@ def few_shot_accuracy(model: TrainedModel, data: MnistData, *, classes: tuple[in
 
 @st.cache_data(max_entries=64, show_spinner="Running 1,000 episodes…")
 def _few_shot_accuracy(model_key: str, classes, way: int, shot: int, _model: TrainedModel, _data: MnistData):
-    from siamese.few_shot import evaluate_few_shot
+    from siamese.evaluation.few_shot import evaluate_few_shot
 
     return evaluate_few_shot(
         evaluation(_model, _data).test_embeddings,
@@ -328,12 +328,12 @@ def _few_shot_accuracy(model_key: str, classes, way: int, shot: int, _model: Tra
 
 
 def open_set_rule(model: TrainedModel, data: MnistData) -> OpenSetRule:
-    """How ``model`` tells a taught symbol, a digit and "none of these" apart (``siamese.open_set``).
+    """How ``model`` tells a taught symbol, a digit and "none of these" apart (``siamese.search.open_set``).
 
     Saved with the model when it was made with symbols (the shipped model); otherwise fitted once on the
     calibration symbols (seconds) and kept on disk for a saved model.
     """
-    from siamese.open_set import OpenSetRule
+    from siamese.search.open_set import OpenSetRule
 
     if "open_set" in model.metrics:
         return OpenSetRule.from_dict(model.metrics["open_set"])
@@ -342,9 +342,9 @@ def open_set_rule(model: TrainedModel, data: MnistData) -> OpenSetRule:
 
 @st.cache_resource(max_entries=16, show_spinner="Fitting the rule for new symbols, on symbols this network never saw…")
 def _open_set_rule(model_key: str, _model: TrainedModel, _data: MnistData) -> OpenSetRule:
-    from siamese.open_set import OpenSetRule, calibrate_model
-    from siamese.symbol_classes import Split
-    from siamese.symbol_corpus import load_symbol_corpus
+    from siamese.data.symbol_classes import Split
+    from siamese.data.symbol_corpus import load_symbol_corpus
+    from siamese.search.open_set import OpenSetRule, calibrate_model
 
     def compute() -> dict:
         calibration = load_symbol_corpus(cache_root(), splits=(Split.CALIBRATION,))
@@ -360,7 +360,7 @@ def digit_centres(model: TrainedModel, data: MnistData) -> np.ndarray:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _digit_centres(model_key: str, _model: TrainedModel, _data: MnistData) -> np.ndarray:
-    from siamese.open_set import digit_centres as centres
+    from siamese.search.open_set import digit_centres as centres
 
     return centres(reference_embeddings(_model, _data), _data.y_train, metric=_model.config.metric)
 
@@ -368,8 +368,8 @@ def _digit_centres(model_key: str, _model: TrainedModel, _data: MnistData) -> np
 @st.cache_resource(show_spinner=False)
 def lesson_shapes() -> SymbolCorpus:
     """A few drawings of a spread of evaluation classes (no network ever trains on them): a second to draw."""
-    from siamese.symbol_classes import Split, symbol_classes
-    from siamese.symbol_corpus import make_symbol_corpus
+    from siamese.data.symbol_classes import Split, symbol_classes
+    from siamese.data.symbol_corpus import make_symbol_corpus
 
     unseen = [symbol_class for symbol_class in symbol_classes() if symbol_class.split == Split.EVALUATION]
     chosen = tuple(unseen[:: max(1, len(unseen) // LESSON_CLASSES)][:LESSON_CLASSES])
@@ -383,7 +383,7 @@ def unseen_placement(model: TrainedModel, data: MnistData) -> Placement:
 
 @st.cache_resource(max_entries=8, show_spinner="Showing the network shapes it never saw…")
 def _unseen_placement(model_key: str, _model: TrainedModel, _data: MnistData) -> Placement:
-    from siamese.unseen_shapes import place_unseen
+    from siamese.evaluation.unseen_shapes import place_unseen
 
     chosen = sample_positions(len(_data.y_train), MAP_SAMPLE_SIZE)
     digits = reference_embeddings(_model, _data)[chosen]
@@ -394,7 +394,7 @@ def _unseen_placement(model_key: str, _model: TrainedModel, _data: MnistData) ->
 @st.cache_resource(show_spinner="Drawing the symbol corpus (once; about a minute the first time, then from disk)…")
 def symbol_corpus() -> SymbolCorpus:
     """The whole symbol corpus, shared by every session: from the cache folder, or drawn there once."""
-    from siamese.symbol_corpus import load_symbol_corpus
+    from siamese.data.symbol_corpus import load_symbol_corpus
 
     return load_symbol_corpus(cache_root())
 
@@ -402,8 +402,8 @@ def symbol_corpus() -> SymbolCorpus:
 @st.cache_data(max_entries=32, show_spinner=False)
 def symbol_examples(family: str, count: int) -> SymbolCorpus:
     """The drawings the corpus makes of a family's first ``count`` classes (a fraction of a second, no corpus)."""
-    from siamese.symbol_classes import symbol_classes
-    from siamese.symbol_corpus import make_symbol_corpus
+    from siamese.data.symbol_classes import symbol_classes
+    from siamese.data.symbol_corpus import make_symbol_corpus
 
     classes = tuple(symbol_class for symbol_class in symbol_classes() if symbol_class.family == family)[:count]
     return make_symbol_corpus(classes, workers=1)

@@ -1,4 +1,4 @@
-"""The drawing canvas: a black 280 x 280 square, MNIST-style, read back as ``siamese.drawing`` steps.
+"""The drawing canvas: a black 280 x 280 square, MNIST-style, read back as ``siamese.data.drawing`` steps.
 
 The whole canvas is the drawing square, and every stroke in it counts. Under it sit its own Undo
 and Clear buttons: they are streamlit-drawable-canvas's toolbar, restyled by ``_TOOLBAR_STYLE``.
@@ -26,10 +26,10 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui import state
-from siamese.drawing import DrawingStatus, DrawingSteps, preprocess_drawing
+from siamese.data.drawing import DrawingStatus, DrawingSteps, preprocess_drawing
 
 CANVAS_SIZE = 280  # the drawing square: 10x MNIST's 28 px, so a canvas pixel is a tenth of an MNIST pixel
-# MNIST's strokes are 2.0 px wide on average (siamese.drawing.stroke_width over 5,000 training
+# MNIST's strokes are 2.0 px wide on average (siamese.data.drawing.stroke_width over 5,000 training
 # digits); a digit drawn 200 px tall with a 24 px pen measures 2.0 px after preprocessing, where
 # the earlier 18 px pen gave 1.6 px (bench/drawn_digits.py).
 DEFAULT_PEN_WIDTH = 24

@@ -35,10 +35,10 @@ from explorer_ui.pictures import DIFFERENT_COLOUR, DIGIT_COLOURS, INK_COLOUR, NE
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from siamese.class_report import Adaptation, ClassReport
-    from siamese.class_store import ClassDrawings, ClassStore
-    from siamese.neighbour_index import NeighbourIndex
-    from siamese.trained_model import TrainedModel
+    from siamese.classroom.report import Adaptation, ClassReport
+    from siamese.classroom.store import ClassDrawings, ClassStore
+    from siamese.search.neighbour_index import NeighbourIndex
+    from siamese.storage.trained_model import TrainedModel
 
 DATABASE_URL_VARIABLE = "SIAMESE_DATABASE_URL"
 DATABASE_FILE_VARIABLE = "SIAMESE_DATABASE"
@@ -51,7 +51,7 @@ LINK_PARAMETERS = (CLASS_PARAMETER, STUDENT_PARAMETER, BOARD_PARAMETER, PROJECTO
 
 
 def database_url() -> str:
-    from siamese.class_store import sqlite_url
+    from siamese.classroom.store import sqlite_url
 
     if os.environ.get(DATABASE_URL_VARIABLE):
         return os.environ[DATABASE_URL_VARIABLE]
@@ -63,7 +63,7 @@ def class_store() -> tuple[ClassStore | None, str]:
 
     Every ``FORGET_EVERY_SECONDS`` it also deletes the classes closed longer ago than the retention.
     """
-    from siamese.class_store import ClassStoreError
+    from siamese.classroom.store import ClassStoreError
 
     try:
         store = _open_store(database_url())
@@ -96,7 +96,7 @@ _forgetting = threading.Lock()
 
 def _forget_expired_classes(store: ClassStore) -> None:
     """Delete the classes closed more than the retention ago; at most once every few minutes per server."""
-    from siamese.class_store import ClassStoreError
+    from siamese.classroom.store import ClassStoreError
 
     with _forgetting:
         if time.monotonic() - _forgotten_at.get(store.url, -math.inf) < FORGET_EVERY_SECONDS:
@@ -110,7 +110,7 @@ def _forget_expired_classes(store: ClassStore) -> None:
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str) -> ClassStore:
     """Opened once per server and URL; a failure is not kept, so the next run tries again."""
-    from siamese.class_store import ClassStore
+    from siamese.classroom.store import ClassStore
 
     return ClassStore(url)
 
@@ -127,7 +127,7 @@ class Board:
 
 def board(store: ClassStore, code: str, model: TrainedModel, index: NeighbourIndex) -> Board:
     """The class's board now: new drawings embedded, figures recomputed only if the drawings changed."""
-    from siamese.class_report import class_report, with_class_references
+    from siamese.classroom.report import class_report, with_class_references
 
     drawings = store.drawings(code)
     cache = _board_cache(model.key)
@@ -171,7 +171,7 @@ def follow_link() -> None:
     key of that board on the Class page. Then the address is written from the session: the class
     and student while joined, the board while it is open.
     """
-    from siamese.class_codes import normalise_code
+    from siamese.classroom.codes import normalise_code
 
     given = {name: st.query_params[name] for name in LINK_PARAMETERS if name in st.query_params}
     followed = state.link()
@@ -215,8 +215,8 @@ def _link_of_session() -> dict[str, str]:
 
 def _join_from_link(text: str, token: str | None) -> bool:
     """Join the class a link names, saying what happened; ``False`` when the database can't tell now."""
-    from siamese.class_codes import display_code, normalise_code, student_token
-    from siamese.class_store import ClassStoreError
+    from siamese.classroom.codes import display_code, normalise_code, student_token
+    from siamese.classroom.store import ClassStoreError
 
     try:
         code = normalise_code(text)
@@ -250,7 +250,7 @@ def _join_from_link(text: str, token: str | None) -> bool:
 
 
 def returned_line(code: str) -> str:
-    from siamese.class_codes import display_code
+    from siamese.classroom.codes import display_code
 
     return (
         f"You are back in class {display_code(code)} as the same student: the page was reloaded or the app "
@@ -269,8 +269,8 @@ def export_file(store: ClassStore, code: str, key: str, shown: state.ShownBoard,
     Made at the click (a download's data is a callable), so it holds every drawing the board
     shows then, each with the network's reading the board shows.
     """
-    from siamese.class_export import class_csv, class_npz
-    from siamese.class_store import ClassRuleError
+    from siamese.classroom.export import class_csv, class_npz
+    from siamese.classroom.store import ClassRuleError
 
     if not store.is_teacher(code, key):
         raise ClassRuleError("that teacher key does not open this class")

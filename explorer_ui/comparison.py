@@ -17,12 +17,12 @@ import streamlit as st
 from explorer_ui import state
 from explorer_ui.caches import SAMPLE_SEED, evaluation, sample_positions
 from explorer_ui.default_model import digits_only_model, shared_model_if_ready
-from siamese.mnist import MnistData
-from siamese.trained_model import ModelOrigin
+from siamese.data.mnist import MnistData
+from siamese.storage.trained_model import ModelOrigin
 
 if TYPE_CHECKING:
-    from siamese.model_comparison import AlignedMaps, ModelComparison
-    from siamese.trained_model import TrainedModel
+    from siamese.evaluation.model_comparison import AlignedMaps, ModelComparison
+    from siamese.storage.trained_model import TrainedModel
 
 MAP_POINTS = 1000  # the same seeded test digits on both maps; t-SNE of this many takes seconds
 
@@ -74,8 +74,10 @@ def default_pair(choices: dict[str, ModelChoice], active: TrainedModel) -> tuple
 
 
 def model_comparison(first: TrainedModel, second: TrainedModel, data: MnistData) -> ModelComparison:
-    """Both models on the same test pairs (``siamese.model_comparison``); raises ``ValueError`` if one can't be
-    evaluated."""
+    """Both models on the same test pairs (``siamese.evaluation.model_comparison``).
+
+    Raises ``ValueError`` if one can't be evaluated.
+    """
     return _model_comparison(first.key, second.key, first, second, data)
 
 
@@ -83,7 +85,7 @@ def model_comparison(first: TrainedModel, second: TrainedModel, data: MnistData)
 def _model_comparison(
     first_key: str, second_key: str, _first: TrainedModel, _second: TrainedModel, _data: MnistData
 ) -> ModelComparison:
-    from siamese.model_comparison import compare_evaluations
+    from siamese.evaluation.model_comparison import compare_evaluations
 
     return compare_evaluations(evaluation(_first, _data), evaluation(_second, _data))
 
@@ -119,7 +121,7 @@ def aligned_maps(
 def _aligned_maps(
     first_key: str, second_key: str, method: str, _first: TrainedModel, _second: TrainedModel, _data: MnistData
 ) -> tuple[AlignedMaps, np.ndarray]:
-    from siamese.model_comparison import side_by_side_maps
+    from siamese.evaluation.model_comparison import side_by_side_maps
 
     chosen = sample_positions(len(_data.y_test), MAP_POINTS)
     maps = side_by_side_maps(

@@ -16,7 +16,7 @@ from explorer_ui.pictures import INK_COLOUR, NEUTRAL_COLOUR
 from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
-    from siamese.evaluation import Evaluation
+    from siamese.evaluation.scores import Evaluation
 
 MODEL_COLOURS = {"A": "#1d4ed8", "B": "#c2410c"}
 MODEL_DASHES = {"A": "solid", "B": "dash"}

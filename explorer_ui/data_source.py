@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from siamese.mnist import MnistData, load_mnist
-from siamese.result_cache import default_cache_folder
+from siamese.data.mnist import MnistData, load_mnist
+from siamese.storage.result_cache import default_cache_folder
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")

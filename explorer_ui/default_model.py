@@ -23,10 +23,10 @@ import streamlit as st
 from explorer_ui import state
 from explorer_ui.data_source import cache_root, data_fingerprint
 from siamese.config import TrainingConfig, preset
-from siamese.mnist import MnistData
+from siamese.data.mnist import MnistData
 
 if TYPE_CHECKING:
-    from siamese.trained_model import TrainedModel
+    from siamese.storage.trained_model import TrainedModel
 
 DEFAULT_NAME = "the default model"
 _LOG = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def shared_model_if_ready(data: MnistData) -> TrainedModel | None:
 
 def shared_model_description(data: MnistData) -> str:
     """Which model a session without its own uses, and where it came from, without loading TensorFlow."""
-    from siamese.shipped_model import metrics_summary
+    from siamese.storage.shipped_model import metrics_summary
 
     if data.is_mnist and _shipped_files_problem() is None:
         figures = metrics_summary().get("full_mnist_test", {})
@@ -82,7 +82,7 @@ def shared_model_description(data: MnistData) -> str:
 @st.cache_resource
 def _shipped_files_problem() -> str | None:
     """Checked once per server: hashing the files on every page run would cost every session."""
-    from siamese.shipped_model import check_files
+    from siamese.storage.shipped_model import check_files
 
     return check_files()
 
@@ -94,7 +94,7 @@ def _shipped_model() -> tuple[TrainedModel | None, str]:
     Its network stays in its file until a page needs it or calls ``get_network_ready``: reading it
     imports TensorFlow (seconds), and a page can show its canvas, map or cached figures without it.
     """
-    from siamese.shipped_model import load_shipped_model
+    from siamese.storage.shipped_model import load_shipped_model
 
     try:
         return load_shipped_model(lazy=True), ""
@@ -110,7 +110,7 @@ def digits_only_model() -> TrainedModel | None:
 
 @st.cache_resource(show_spinner=False)
 def _digits_only_model() -> tuple[TrainedModel | None, str]:
-    from siamese.shipped_model import load_digits_only_model
+    from siamese.storage.shipped_model import load_digits_only_model
 
     try:
         return load_digits_only_model(lazy=True), ""
@@ -205,8 +205,8 @@ def _stop_with_failure(slot: _DefaultSlot) -> None:
 
 
 def _load_or_train(data: MnistData, slot: _DefaultSlot) -> TrainedModel:
-    from siamese.storage import load_model, save_model
-    from siamese.trained_model import ModelOrigin, TrainedModel
+    from siamese.storage.model_folders import load_model, save_model
+    from siamese.storage.trained_model import ModelOrigin, TrainedModel
 
     folder = default_model_folder(data)
     try:
@@ -221,7 +221,7 @@ def _load_or_train(data: MnistData, slot: _DefaultSlot) -> TrainedModel:
 
 def _train_with_progress(config: TrainingConfig, data: MnistData, *, slot: _DefaultSlot):
     """Train with a plain progress bar (the Train page has its own view)."""
-    from siamese.training import TrainingCallback, train
+    from siamese.training.trainer import TrainingCallback, train
 
     label = "Training the default model (once per server)"
     bar = st.progress(0.0, text=label)

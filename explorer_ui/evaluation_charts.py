@@ -19,7 +19,7 @@ from explorer_ui.pictures import (
 from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
-    from siamese.evaluation import Evaluation, ThresholdCalls
+    from siamese.evaluation.scores import Evaluation, ThresholdCalls
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 

@@ -21,10 +21,10 @@ from explorer_ui.streamlit_internals import ScriptInterruption
 from explorer_ui.training_charts import loss_figure
 from explorer_ui.training_queue import training_gate
 from siamese.config import TrainingConfig
-from siamese.mnist import MnistData
-from siamese.snapshots import EmbeddingSnapshots, Snapshot
-from siamese.trained_model import ModelOrigin, TrainedModel
-from siamese.training import StopRequest, TrainingCallback, TrainingResult, TrainingStatus, train
+from siamese.data.mnist import MnistData
+from siamese.storage.trained_model import ModelOrigin, TrainedModel
+from siamese.training.snapshots import EmbeddingSnapshots, Snapshot
+from siamese.training.trainer import StopRequest, TrainingCallback, TrainingResult, TrainingStatus, train
 
 REDRAW_SECONDS = 0.4  # chart redraws are also when a Stop click is noticed
 SNAPSHOT_SIZE = 600
@@ -131,7 +131,7 @@ class _LiveView(TrainingCallback):
         # Every redraw needs its own key: Streamlit refuses two identical charts in one run.
         self.redraws += 1
         figure = loss_figure(self.history, steps_per_epoch=self.plan.steps_per_epoch, epochs=self.plan.epochs)
-        self.loss_slot.plotly_chart(figure, width="stretch", key=f"live_loss_{self.redraws}")
+        self.loss_slot.plotly_chart(figure, width="stretch", key=state.live_chart("loss", self.redraws))
 
     def show_snapshot(self, snapshot: Snapshot):
         def draw():
@@ -139,6 +139,6 @@ class _LiveView(TrainingCallback):
             figure = snapshot_figure(
                 snapshot, self.sample_labels, extent=self.snapshots.extent(), held_out=self.plan.config.held_out_digits
             )
-            self.map_slot.plotly_chart(figure, width="stretch", key=f"live_map_{self.redraws}")
+            self.map_slot.plotly_chart(figure, width="stretch", key=state.live_chart("map", self.redraws))
 
         self._draw(draw)

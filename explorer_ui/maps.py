@@ -1,6 +1,6 @@
 """Plotly maps of embeddings: the live training map, the Embeddings page's maps, the Draw page's map.
 
-Every map gets its points from ``siamese.projection``; these functions only draw them.
+Every map gets its points from ``siamese.evaluation.projection``; these functions only draw them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from explorer_ui.pictures import DIGIT_COLOURS, INK_COLOUR
 from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
-    from siamese.snapshots import Snapshot
-    from siamese.unseen_shapes import Placement
+    from siamese.evaluation.unseen_shapes import Placement
+    from siamese.training.snapshots import Snapshot
 
 UNSEEN_SYMBOL = "diamond"  # digits the model never saw in training: their own marker and legend entry
 UNSEEN_SHAPE_COLOUR = "#475569"

@@ -16,7 +16,7 @@ from explorer_ui.class_board import follow_link
 from explorer_ui.data_source import mnist
 from explorer_ui.pictures import app_icon
 from explorer_ui.streamlit_internals import keep_keras_state_between_runs
-from siamese.mnist import MnistData
+from siamese.data.mnist import MnistData
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +99,7 @@ def start_page(title: str, *, navigation: bool = True) -> None:
 
 
 def navigation_bar() -> None:
-    with st.container(horizontal=True, gap="small", key="navigation"):
+    with st.container(horizontal=True, gap="small", key=state.NAVIGATION):
         for link in (HOME, *PAGES):
             st.page_link(link.path, label=link.label, icon=link.icon, width="content")
 

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from siamese.snapshots import snapshots_extent
+from siamese.training.snapshots import snapshots_extent
 
 if TYPE_CHECKING:  # TensorFlow loads with training, not when a page reads a record
-    from siamese.snapshots import Snapshot
-    from siamese.trained_model import TrainedModel
-    from siamese.training import TrainingResult
+    from siamese.storage.trained_model import TrainedModel
+    from siamese.training.snapshots import Snapshot
+    from siamese.training.trainer import TrainingResult
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -14,8 +14,8 @@ import streamlit as st
 
 if TYPE_CHECKING:  # keeps TensorFlow out of pages that only read these names
     from explorer_ui.run_record import RunRecord
-    from siamese.symbols import SymbolSet
-    from siamese.trained_model import TrainedModel
+    from siamese.search.symbols import SymbolSet
+    from siamese.storage.trained_model import TrainedModel
 
 _MODEL = "model"
 _RUNS = "runs"
@@ -74,6 +74,42 @@ _EPISODE_NUMBER = "episode_number"
 COMPARE_FIRST = "compare_first"
 COMPARE_SECOND = "compare_second"
 COMPARE_MAP_METHOD = "compare_map_method"
+NAVIGATION = "navigation"
+DRAW_MAP_CHART = "draw_map"
+COMPARE_GAUGE_CHART = "compare_gauge"
+HISTOGRAM_CHART = "histograms"
+ROC_CHART = "roc"
+ERROR_CHART = "errors"
+COMPARE_ROC_CHART = "roc_ab"
+ADD_SYMBOL = "add_symbol_example"
+SYMBOLS_UPLOAD = "symbols_upload"
+
+
+def send_button(digit: int) -> str:
+    """The Draw page's button that sends a drawing to the class board as ``digit``."""
+    return f"send_{digit}"
+
+
+def forget_symbol_button(number: int) -> str:
+    return f"forget-{number}"
+
+
+def placement_chart(model_name: str) -> str:
+    """The New symbols page's map of where ``model_name`` puts shapes it never saw."""
+    return f"placement_{model_name}"
+
+
+def compare_map_chart(letter: str) -> str:
+    return f"map_{letter}"
+
+
+def train_classifier_button(model_key: str) -> str:
+    return f"train_classifier_{model_key}"
+
+
+def live_chart(kind: str, redraw: int) -> str:
+    """A live training chart (``kind`` "loss" or "map"), new at each redraw so the old one is replaced."""
+    return f"live_{kind}_{redraw}"
 
 
 def back_to_board(code: str) -> str:
@@ -160,7 +196,7 @@ def pop_notice() -> str | None:
 
 def symbols() -> SymbolSet:
     """The symbols this student taught (kept for the session only; downloadable as a file)."""
-    from siamese.symbols import SymbolSet
+    from siamese.search.symbols import SymbolSet
 
     return st.session_state.get(_SYMBOLS) or SymbolSet()
 
@@ -217,7 +253,7 @@ def join_class(code: str | None) -> None:
 
 def student_id() -> str:
     """A random name for this browser session, so the board counts students without knowing who they are."""
-    from siamese.class_codes import new_student_token
+    from siamese.classroom.codes import new_student_token
 
     return st.session_state.setdefault(_STUDENT, new_student_token())
 

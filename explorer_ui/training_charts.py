@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from explorer_ui.pictures import ACCENT_COLOUR, DIGIT_COLOURS, SAME_COLOUR
 
 if TYPE_CHECKING:
-    from siamese.training_history import TrainingHistory
+    from siamese.training.history import TrainingHistory
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 

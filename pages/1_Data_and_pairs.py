@@ -1,6 +1,6 @@
 """Data & pairs: browse the MNIST digits and see the positive / negative pairs a Siamese network learns from.
 
-This page must open fast, so it imports nothing that pulls in TensorFlow (no siamese.models,
+This page must open fast, so it imports nothing that pulls in TensorFlow (no siamese.networks.models,
 storage or training, and no model from explorer_ui).
 """
 
@@ -13,10 +13,10 @@ from explorer_ui.caches import symbol_examples
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, DIFFERENT_MARK, SAME_COLOUR, SAME_MARK, digit_grid, pair_picture
 from siamese.conventions import DIFFERENT, NUM_CLASSES, SAME
-from siamese.mnist import MnistData
-from siamese.pairs import Pairs, make_pairs
-from siamese.symbol_classes import Split, symbol_classes
-from siamese.symbol_corpus import drawings_for, family_table
+from siamese.data.mnist import MnistData
+from siamese.data.pairs import Pairs, make_pairs
+from siamese.data.symbol_classes import Split, symbol_classes
+from siamese.data.symbol_corpus import drawings_for, family_table
 
 EXAMPLES_SHOWN = 40
 EXAMPLE_COLUMNS = 10

@@ -6,7 +6,7 @@ from explorer_ui import state
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import patch_picture
 from siamese.config import PRESET_DESCRIPTIONS, PRESETS, SETTINGS, TrainingConfig, preset
-from siamese.mnist import MnistData
+from siamese.data.mnist import MnistData
 
 SHOWN = [setting for setting in SETTINGS if setting.shown]  # label, help and choices: the config's own
 SETTING_COLUMNS = 4
@@ -103,7 +103,7 @@ def show_latest(run) -> None:
     """The last run's outcome, its loss chart and its maps epoch by epoch."""
     from explorer_ui.maps import snapshot_figure
     from explorer_ui.training_charts import loss_figure
-    from siamese.training import TrainingStatus
+    from siamese.training.trainer import TrainingStatus
 
     result = run.result
     st.progress(run.fraction_done, text=f"{run.name}: {result.message}")
@@ -164,9 +164,9 @@ def compare_runs(runs: list) -> None:
 def keep_the_model(data: MnistData) -> None:
     """The model's summary, a download of it, and an upload of a saved one."""
     from explorer_ui.caches import model_zip
-    from siamese.models import summary_text
-    from siamese.storage import load_upload
-    from siamese.trained_model import ModelOrigin
+    from siamese.networks.models import summary_text
+    from siamese.storage.model_folders import load_upload
+    from siamese.storage.trained_model import ModelOrigin
 
     st.subheader("Keep this model")
     model = state.session_model()

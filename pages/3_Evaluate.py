@@ -1,6 +1,6 @@
 """Evaluate: how well does the model tell "same digit" from "different digits" on pictures it never saw?
 
-Every figure comes from ``siamese.evaluation`` (cached per model); this page lays them out and lets the
+Every figure comes from ``siamese.evaluation.scores`` (cached per model); this page lays them out and lets the
 student move the distance threshold.
 """
 
@@ -33,12 +33,14 @@ from explorer_ui.pictures import (
     digit_picture,
     pair_picture,
 )
+from explorer_ui.unseen_verdicts import Embedder, symbols_twin, symbols_verdict, unseen_table, verdict
+from siamese.config import Loss
 from siamese.conventions import SAME
-from siamese.evaluation import Evaluation, ThresholdCalls
-from siamese.few_shot import answer_episode, episode_classes, sample_episode
-from siamese.mnist import MnistData
-from siamese.projection import Method
-from siamese.trained_model import TrainedModel
+from siamese.data.mnist import MnistData
+from siamese.evaluation.few_shot import answer_episode, episode_classes, sample_episode
+from siamese.evaluation.projection import Method
+from siamese.evaluation.scores import Evaluation, ThresholdCalls
+from siamese.storage.trained_model import TrainedModel
 
 GRID_PAIRS = 24
 PAIR_WIDTH = 170  # a pair picture with its caption: six to a row on a laptop, three on a tablet
@@ -47,7 +49,7 @@ GRID_MISTAKES = 8  # at most this many wrong calls in the grid, so they show but
 HARDEST_SHOWN = 6
 SLIDER_QUANTILE = 0.99  # the slider stops here: the few largest distances would only squash it
 SLIDER_STEPS = 200
-MARGIN_LOSSES = ("contrastive", "triplet")
+MARGIN_LOSSES = (Loss.CONTRASTIVE, Loss.TRIPLET)
 
 
 def show_headline(evaluation: Evaluation) -> None:
@@ -126,11 +128,12 @@ def draw_test_pair(data: MnistData, evaluation: Evaluation, position: int, *, ri
 def show_histograms(model: TrainedModel, evaluation: Evaluation, threshold: float) -> None:
     st.subheader("How far apart are the pairs?")
     margin = model.config.margin if model.config.loss in MARGIN_LOSSES else None
-    st.plotly_chart(histogram_figure(evaluation, threshold=threshold, margin=margin), width="stretch", key="histograms")
+    figure = histogram_figure(evaluation, threshold=threshold, margin=margin)
+    st.plotly_chart(figure, width="stretch", key=state.HISTOGRAM_CHART)
     margin_note = ""
-    if model.config.loss == "contrastive":
+    if model.config.loss == Loss.CONTRASTIVE:
         margin_note = " Training pushed different-digit pairs out to at least the margin."
-    elif model.config.loss == "triplet":
+    elif model.config.loss == Loss.TRIPLET:
         margin_note = " With triplet loss the margin is the gap wanted between a same and a different distance."
     st.caption(
         "Solid blue bars: distances between two pictures of the same digit; hatched orange bars: of different "
@@ -141,7 +144,7 @@ def show_histograms(model: TrainedModel, evaluation: Evaluation, threshold: floa
 
 def show_roc(evaluation: Evaluation, calls: ThresholdCalls) -> None:
     st.subheader(f"ROC curve (AUC {evaluation.roc.auc:.3f})")
-    st.plotly_chart(roc_figure(evaluation, calls), width="stretch", key="roc")
+    st.plotly_chart(roc_figure(evaluation, calls), width="stretch", key=state.ROC_CHART)
     st.caption(
         "Each threshold trades one kind of mistake for the other; the curve shows every trade at once. "
         "The ✕ marks the threshold on the slider. A curve hugging the top-left corner means few mistakes."
@@ -150,7 +153,7 @@ def show_roc(evaluation: Evaluation, calls: ThresholdCalls) -> None:
 
 def show_error_table(calls: ThresholdCalls) -> None:
     st.subheader("Which digits get confused?")
-    st.plotly_chart(error_figure(calls), width="stretch", key="errors")
+    st.plotly_chart(error_figure(calls), width="stretch", key=state.ERROR_CHART)
     st.caption(
         "Each cell: the share of test pairs of those two digits that the model gets wrong (wrong / all). "
         "The diagonal holds same-digit pairs called different; dark cells off it are look-alike digits."
@@ -176,36 +179,6 @@ def show_mistake_row(data: MnistData, evaluation: Evaluation, positions, none_te
             draw_test_pair(data, evaluation, int(position), right=False)
 
 
-EMBEDDER_NAMES = {
-    "siamese": "This model (learned distance)",
-    "classifier": "A classifier's hidden layer",
-    "pixels": "Raw pixels",
-}
-
-
-def figure_rows(figures) -> dict[str, str]:
-    """One group's scores as text, for a table column."""
-    few_shot = figures.few_shot
-    return {
-        "pair accuracy": f"{figures.pair_accuracy:.1%}" if figures.pair_accuracy is not None else "–",
-        "5-NN accuracy": f"{figures.knn_accuracy:.1%}",
-        "precision@1": f"{figures.precision_at_1:.1%}",
-        "MAP@R": f"{figures.map_at_r:.3f}",
-        "5-way 1-shot": f"{few_shot.accuracy:.1%}" if few_shot is not None else "–",
-    }
-
-
-def symbols_twin(model: TrainedModel) -> TrainedModel | None:
-    """This session's latest model trained like ``model`` but for the symbols (with them if it had none)."""
-    for run in reversed(state.runs()):
-        other = run.model
-        if other is None or other.config.with_symbols == model.config.with_symbols:
-            continue
-        if other.config.without_symbols() == model.config.without_symbols():
-            return other
-    return None
-
-
 def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
     """Seen and unseen digits scored apart, for this model, raw pixels, its twin trained with (or without) the
     symbols, and (on request) a classifier."""
@@ -217,23 +190,18 @@ def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
         "A classifier can only name the digits it was taught; a learned distance may still tell new ones apart."
     )
     compare_key = state.compare_with_classifier(model.key)
-    embedders = ["siamese", "pixels"] + (["classifier"] if state.value(compare_key) else [])
-    columns = {}
+    embedders = [Embedder.SIAMESE, Embedder.PIXELS] + ([Embedder.CLASSIFIER] if state.value(compare_key) else [])
     with st.spinner("Scoring seen and unseen digits…"):
         results = {embedder: seen_unseen(model, data, embedder=embedder) for embedder in embedders}
-        twin = symbols_twin(model)
+        twin = symbols_twin(model, state.runs())
         if twin is not None:
-            results["twin"] = seen_unseen(twin, data, embedder="siamese")
-    names = {**EMBEDDER_NAMES, "twin": "The same, " + ("digits only" if model.config.with_symbols else "with symbols")}
-    for embedder, figures in results.items():
-        for group in ("seen", "unseen"):
-            columns[f"{names[embedder]} · {group}"] = figure_rows(getattr(figures, group))
-    st.dataframe(pd.DataFrame(columns), width="stretch")
+            results[Embedder.TWIN] = seen_unseen(twin, data, embedder=Embedder.SIAMESE)
+    st.dataframe(pd.DataFrame(unseen_table(model, results)), width="stretch")
     st.caption(symbols_verdict(model, results))
-    if "classifier" not in results:
+    if Embedder.CLASSIFIER not in results:
         st.button(
             "Train a classifier to compare",
-            key=f"train_classifier_{model.key}",
+            key=state.train_classifier_button(model.key),
             on_click=state.set_value,
             args=(compare_key, True),
             help="The same network with a softmax over the seen digits, trained the same way; its last hidden layer "
@@ -241,57 +209,6 @@ def show_unseen_digits(model: TrainedModel, data: MnistData) -> None:
         )
     else:
         st.caption(verdict(results))
-
-
-def symbols_verdict(model: TrainedModel, results) -> str:
-    """What learning from symbols too did for the unseen digits, when both runs are here; else how to see it."""
-    if "twin" not in results:
-        other = "with" if not model.config.with_symbols else "without"
-        return (
-            f"To see what symbols add, train the same settings again {other} “Also learn from symbols” (Train page): "
-            "both runs are then scored here side by side."
-        )
-    with_symbols, digits_only = ("siamese", "twin") if model.config.with_symbols else ("twin", "siamese")
-    shots = {name: results[embedder].unseen.few_shot for name, embedder in
-             (("with", with_symbols), ("without", digits_only), ("pixels", "pixels"))}  # fmt: skip
-    if None in shots.values():
-        return "Too few unseen test digits for one-shot episodes."
-    scores = {name: shot.accuracy for name, shot in shots.items()}
-    better = scores["with"] > scores["without"]
-    return (
-        f"5-way 1-shot on the digits neither run saw: {scores['with']:.1%} with the symbols, {scores['without']:.1%} "
-        f"on digits alone, {scores['pixels']:.1%} for raw pixels. "
-        + (
-            "Learning to tell over a thousand kinds of shape apart taught the distance what makes shapes differ in "
-            "general, so digits it never saw still land in places of their own instead of on the digits it knows."
-            if better
-            else "Here the symbols did not help: with few epochs or little data the network has not yet learned "
-            "from them what tells shapes apart; more epochs or full MNIST change this (BENCHMARKS.md)."
-        )
-    )
-
-
-def verdict(results) -> str:
-    """Which embedding reads unseen digits best, said plainly, whichever it is, and why."""
-    results = {embedder: figures for embedder, figures in results.items() if embedder != "twin"}
-    unseen = {embedder: results[embedder].unseen for embedder in results}
-    ranking = sorted(unseen, key=lambda embedder: unseen[embedder].knn_accuracy, reverse=True)
-    scores = ", ".join(f"{EMBEDDER_NAMES[name].lower()} {unseen[name].knn_accuracy:.1%}" for name in ranking)
-    opening = f"On the digits it never saw, nearest-neighbour accuracy: {scores}."
-    if ranking[0] == "siamese":
-        return f"{opening} Training for distances made a space where new digits still fall into clusters of their own."
-    why = {
-        "pixels": (
-            "Raw pixels win here: two MNIST pictures of one digit share many pixels, so searching the unseen training "
-            "digits pixel by pixel works well, while a network trained on the other digits pulls every picture "
-            "towards their clusters and new digits lose what set them apart."
-        ),
-        "classifier": (
-            "The classifier's hidden layer wins here: learning to name the seen digits also taught it stroke features "
-            "that other digits share, and a Siamese network with few epochs or little data has not caught up."
-        ),
-    }[ranking[0]]
-    return f"{opening} {why} More epochs, the CNN, or full MNIST change the ranking; BENCHMARKS.md has the figures."
 
 
 def show_one_shot(model: TrainedModel, evaluation: Evaluation, data: MnistData) -> None:
@@ -386,7 +303,8 @@ def show_comparison(active: TrainedModel, data: MnistData) -> None:
             st.dataframe(figures_table(comparison), width="stretch")
             st.markdown(agreement_text(comparison))
         with st.container(width=PANEL_WIDTH):
-            st.plotly_chart(roc_overlay_figure(first_evaluation, second_evaluation), width="stretch", key="roc_ab")
+            figure = roc_overlay_figure(first_evaluation, second_evaluation)
+            st.plotly_chart(figure, width="stretch", key=state.COMPARE_ROC_CHART)
             st.caption(
                 "A: blue, solid line, round mark. B: orange, dashed line, diamond. Each mark is where that model's "
                 "own threshold puts it. Drag a box over the top-left corner to zoom in; double-click to zoom out."
@@ -496,7 +414,7 @@ def show_aligned_maps(first: TrainedModel, second: TrainedModel, data: MnistData
             with st.container(width=PANEL_WIDTH):
                 st.markdown(f"**{letter}: {plain(choice_label(model))}**")
                 figure = aligned_map_figure(points, digits, extent=maps.extent, held_out=model.config.held_out_digits)
-                st.plotly_chart(figure, width="stretch", key=f"map_{letter}")
+                st.plotly_chart(figure, width="stretch", key=state.compare_map_chart(letter))
     left_over = (
         "nothing is left: these two models place the digits alike."
         if maps.mismatch_after < 0.005

@@ -23,10 +23,10 @@ from explorer_ui.default_model import active_model
 from explorer_ui.maps import test_digit_map as map_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import digit_picture
-from siamese.evaluation import Evaluation
-from siamese.mnist import MnistData
-from siamese.projection import Method
-from siamese.trained_model import TrainedModel
+from siamese.data.mnist import MnistData
+from siamese.evaluation.projection import Method
+from siamese.evaluation.scores import Evaluation
+from siamese.storage.trained_model import TrainedModel
 
 DIMENSIONS = {"2-D": 2, "3-D": 3}
 SAMPLE_SIZES = (300, 500, 1000, 2000, 5000, 10000)

@@ -38,15 +38,16 @@ from explorer_ui.pictures import (
     digit_picture,
     thumbnail,
 )
-from siamese.class_codes import display_code
+from siamese.classroom.codes import display_code
+from siamese.classroom.store import MAX_NICKNAME_LENGTH
 from siamese.conventions import predict_same
+from siamese.data.drawing import DrawingSteps
+from siamese.data.mnist import MnistData
 from siamese.distances import paired_distances
-from siamese.drawing import DrawingSteps
-from siamese.mnist import MnistData
-from siamese.trained_model import TrainedModel
+from siamese.storage.trained_model import TrainedModel
 
 if TYPE_CHECKING:  # TensorFlow waits until a drawing needs the network
-    from siamese.neighbour_index import QueryResult
+    from siamese.search.neighbour_index import QueryResult
 
 THUMBNAIL_SIZE = 112
 STEP_WIDTH = 132  # each preprocessing picture with its caption
@@ -114,13 +115,13 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
     which halves what a class sending drawings costs the server.
     """
     from explorer_ui.class_board import class_store
-    from siamese.class_store import ClassRuleError, ClassStoreError
+    from siamese.classroom.store import ClassRuleError, ClassStoreError
 
     st.markdown(f"**Send it to the class board ({display_code(code)}): which digit did you mean?**")
     chosen = None
     with st.container(horizontal=True, gap="small"):
         for digit in range(10):
-            if st.button(str(digit), key=f"send_{digit}", width=44):
+            if st.button(str(digit), key=state.send_button(digit), width=44):
                 chosen = digit
     # Kept for the session: this fragment is not drawn while the canvas is empty, which would reset them.
     state.keep_widget(state.SHOW_NICKNAME, False)
@@ -136,7 +137,7 @@ def send_to_board(code: str, steps: DrawingSteps) -> None:
         nickname = st.text_input(
             "Nickname",
             key=state.NICKNAME,
-            max_chars=24,
+            max_chars=MAX_NICKNAME_LENGTH,
             disabled=not named,
             width=220,
             on_change=state.remember_widget,
@@ -184,7 +185,7 @@ def show_map(model: TrainedModel, data: MnistData, result: QueryResult | None) -
             method=method,
         )
         where = "your digit is the star and its nearest neighbours are ringed"
-    st.plotly_chart(figure, key="draw_map")
+    st.plotly_chart(figure, key=state.DRAW_MAP_CHART)
     st.caption(
         "Each dot is a training digit placed by its embedding (flattened from "
         f"{model.embedding_dim} numbers to 2 with {method}); {where}. Flattening squashes "
@@ -258,7 +259,7 @@ def show_distance(metric: str, distance: float, threshold: float, same: bool) ->
 def show_gauge(distance: float, threshold: float, same: bool) -> None:
     with st.container(width=420):
         st.markdown("**Distance vs threshold**")
-        st.plotly_chart(distance_gauge(distance, threshold=threshold, same=same), key="compare_gauge")
+        st.plotly_chart(distance_gauge(distance, threshold=threshold, same=same), key=state.COMPARE_GAUGE_CHART)
         st.caption(
             "The bar is the distance; the black line is the threshold. Up to the line (blue, “= same”) the "
             "network says *same digit*, past it (orange, “≠ different”) *different digits*."

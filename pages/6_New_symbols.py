@@ -1,7 +1,7 @@
 """New symbols: teach the network symbols of your own from a few drawings each, with no retraining.
 
 A new drawing's embedding is compared with the embeddings of the student's own examples and of the
-training digits, and ``siamese.open_set`` names it: a taught symbol, a digit, or none of these. Then
+training digits, and ``siamese.search.open_set`` names it: a taught symbol, a digit, or none of these. Then
 two shipped networks show where they put shapes they never saw: the digits-only one squeezes them onto
 its digits, the one trained on hundreds of symbol classes gives them places of their own. Until
 something is drawn the page needs no network, so after a restart it shows while that loads.
@@ -18,11 +18,11 @@ from explorer_ui.formatting import format_distance, plain
 from explorer_ui.maps import as_xy, placement_figure, query_trace, symbol_traces
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
-from siamese.drawing import DrawingSteps
-from siamese.mnist import MnistData
-from siamese.open_set import identify
-from siamese.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet
-from siamese.trained_model import TrainedModel
+from siamese.data.drawing import DrawingSteps
+from siamese.data.mnist import MnistData
+from siamese.search.open_set import identify
+from siamese.search.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet
+from siamese.storage.trained_model import TrainedModel
 
 TEACH_CANVAS, ASK_CANVAS = "symbol_canvas", "symbol_query"
 PANEL_WIDTH = 560
@@ -44,7 +44,7 @@ def teach(symbols: SymbolSet) -> None:
         f"Add as “{plain(name.strip())}”" if name.strip() else "Add as an example",
         type="primary",
         disabled=steps is None or not steps.ok,
-        key="add_symbol_example",
+        key=state.ADD_SYMBOL,
     )
     if steps is not None and not steps.ok:
         explain_canvas(steps, hint=TEACH_HINT)
@@ -76,7 +76,7 @@ def show_taught(symbols: SymbolSet) -> None:
             st.markdown(f"**{plain(name)}** · {len(examples)} drawing{'s' if len(examples) > 1 else ''}")
             st.button(
                 "Forget",
-                key=f"forget-{symbols.names.index(name)}",
+                key=state.forget_symbol_button(symbols.names.index(name)),
                 on_click=forget,
                 args=(name,),
                 icon=":material/delete:",
@@ -170,7 +170,7 @@ def show_placement(model: TrainedModel, data: MnistData, symbols: SymbolSet, ste
         extra += (query_trace(as_xy(placement.projection.transform(model.embed(steps.centred[None])))),)
     trained_on = "symbols and digits" if model.config.with_symbols else "digits only"
     title = f"{model.name.capitalize()}: trained on {trained_on}"
-    st.plotly_chart(placement_figure(placement, extra_traces=extra, title=title), key=f"placement_{model.name}")
+    st.plotly_chart(placement_figure(placement, extra_traces=extra, title=title), key=state.placement_chart(model.name))
     share = placement.share_within(model.threshold)
     st.metric(
         "Unseen shapes it calls “the same as a digit”",
@@ -190,7 +190,7 @@ def keep(symbols: SymbolSet) -> None:
             mime="application/octet-stream",
             disabled=not len(symbols),
         )
-        upload = st.file_uploader("Load symbols saved here before", type=["npz"], key="symbols_upload", width=420)
+        upload = st.file_uploader("Load symbols saved here before", type=["npz"], key=state.SYMBOLS_UPLOAD, width=420)
     if upload is None or not state.is_new_upload("symbols", upload.name, upload.size):
         return
     try:

@@ -2,7 +2,7 @@
 
 A new class's teacher key is shown once, in a window of its own, before the board opens: the
 board itself goes on the projector and never shows it. The board refreshes itself every few
-seconds; everything it shows is computed by ``siamese.class_report`` from the drawings the
+seconds; everything it shows is computed by ``siamese.classroom.report`` from the drawings the
 database holds. Its first screen (code, counts, map, per-digit accuracy) fits a 1366 x 768
 projector; projector mode makes its text readable from the back of a room.
 """
@@ -31,10 +31,10 @@ from explorer_ui.evaluation_charts import accuracy_figure, confusion_figure
 from explorer_ui.maps import as_xy
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, digit_picture
-from siamese.class_codes import display_code, normalise_code
-from siamese.class_store import ClassInfo, ClassRuleError, ClassStore, ClassStoreError
-from siamese.mnist import MnistData
-from siamese.trained_model import TrainedModel
+from siamese.classroom.codes import TYPED_CODE_LENGTH, display_code, normalise_code
+from siamese.classroom.store import ClassInfo, ClassRuleError, ClassStore, ClassStoreError
+from siamese.data.mnist import MnistData
+from siamese.storage.trained_model import TrainedModel
 
 MISREAD_SHOWN = 24
 MAP_WIDTH, SIDE_WIDTH = 720, 420  # map and per-digit accuracy side by side at 1366 px; the table beside at 1920
@@ -55,7 +55,9 @@ def join(store: ClassStore) -> None:
         st.button("Leave the class", on_click=leave_class)
         return
     with st.form(state.JOIN_FORM, border=False):
-        typed = st.text_input("Class code", key=state.JOIN_CODE, max_chars=12, placeholder="ABC-DEF", width=240)
+        typed = st.text_input(
+            "Class code", key=state.JOIN_CODE, max_chars=TYPED_CODE_LENGTH, placeholder="ABC-DEF", width=240
+        )
         if st.form_submit_button("Join"):
             try:
                 code = normalise_code(typed)
@@ -88,7 +90,7 @@ def teach(store: ClassStore) -> None:
             label = f"Back to the board of {display_code(code)}"
             st.button(label, key=state.back_to_board(code), on_click=state.open_board, args=(code,))
         with st.popover("Open a board on another device"):
-            code_text = st.text_input("Class code", key=state.OPEN_BOARD_CODE, max_chars=12)
+            code_text = st.text_input("Class code", key=state.OPEN_BOARD_CODE, max_chars=TYPED_CODE_LENGTH)
             key_text = st.text_input("Teacher key", key=state.BOARD_KEY, type="password")
             if st.button("Open the board"):
                 open_with_key(store, code_text, key_text)

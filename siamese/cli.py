@@ -98,7 +98,7 @@ def _add_setting(parser: argparse.ArgumentParser, setting) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from siamese.config import PRESETS, SETTINGS
-    from siamese.vector_index import INDEX_KINDS
+    from siamese.search.vector_index import INDEX_KINDS
 
     parser = argparse.ArgumentParser(prog="siamese-explorer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -175,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_data(source: str):
-    from siamese.mnist import load_mnist
+    from siamese.data.mnist import load_mnist
 
     data = load_mnist(source)
     print(f"data: {data.description}", file=sys.stderr)
@@ -185,7 +185,7 @@ def _load_data(source: str):
 
 
 def _load_model(folder: Path):
-    from siamese.storage import load_model
+    from siamese.storage.model_folders import load_model
 
     if not folder.is_dir():
         raise CliError(f"model folder {folder} does not exist")
@@ -208,9 +208,9 @@ def _config_from(arguments, *, train_size: int | None = None):
 
 
 def _train(arguments) -> int:
-    from siamese.storage import save_model
-    from siamese.trained_model import TrainedModel
-    from siamese.training import StopRequest, TrainingStatus, train
+    from siamese.storage.model_folders import save_model
+    from siamese.storage.trained_model import TrainedModel
+    from siamese.training.trainer import StopRequest, TrainingStatus, train
 
     _config_from(arguments)  # settings that can't be trained are refused before the data is loaded
     data = _load_data(arguments.data)
@@ -262,7 +262,7 @@ class _ProgressBar:
 
 
 def _make_shipped_model(arguments) -> int:
-    from siamese.shipped_model import DIGITS_ONLY_RECIPE, RECIPE, make_shipped_model, shipped_folder
+    from siamese.storage.shipped_model import DIGITS_ONLY_RECIPE, RECIPE, make_shipped_model, shipped_folder
 
     data = _load_data(arguments.data)
     recipe = DIGITS_ONLY_RECIPE if arguments.digits_only else RECIPE
@@ -283,7 +283,7 @@ def _make_shipped_model(arguments) -> int:
 
 
 def _evaluate(arguments) -> int:
-    from siamese.evaluation import evaluate_model
+    from siamese.evaluation.scores import evaluate_model
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)
@@ -293,7 +293,7 @@ def _evaluate(arguments) -> int:
     summary = evaluation.summary()
     held_out = saved.config.held_out_digits
     if held_out:
-        from siamese.unseen_digits import seen_unseen_figures
+        from siamese.evaluation.unseen_digits import seen_unseen_figures
 
         figures = seen_unseen_figures(
             evaluation.test_embeddings,
@@ -314,8 +314,8 @@ def _evaluate(arguments) -> int:
 
 
 def _one_shot(arguments) -> int:
-    from siamese.few_shot import episode_classes, evaluate_few_shot
-    from siamese.models import embed
+    from siamese.evaluation.few_shot import episode_classes, evaluate_few_shot
+    from siamese.networks.models import embed
 
     saved = _load_model(arguments.model)
     if arguments.classes == "symbols":
@@ -342,10 +342,10 @@ def _one_shot(arguments) -> int:
 
 def _one_shot_symbols(arguments, saved) -> int:
     """Episodes of the symbol classes no model trains on; each class's queries in other fonts than its supports."""
-    from siamese.few_shot import classes_with_styles, evaluate_few_shot
-    from siamese.models import embed
-    from siamese.symbol_classes import Split
-    from siamese.symbol_corpus import load_symbol_corpus
+    from siamese.data.symbol_classes import Split
+    from siamese.data.symbol_corpus import load_symbol_corpus
+    from siamese.evaluation.few_shot import classes_with_styles, evaluate_few_shot
+    from siamese.networks.models import embed
 
     print("symbols: the evaluation classes of the symbol corpus (made once, then cached)", file=sys.stderr)
     unseen = load_symbol_corpus().only(Split.EVALUATION)
@@ -390,7 +390,7 @@ def _image_paths(paths: list[Path]) -> list[Path]:
 
 
 def _neighbours(arguments) -> int:
-    from siamese.neighbour_index import NeighbourIndex
+    from siamese.search.neighbour_index import NeighbourIndex
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)
@@ -410,7 +410,7 @@ def _neighbours(arguments) -> int:
 
 
 def _query_file(index, path: Path, k: int) -> dict:
-    from siamese.drawing import image_from_file, preprocess_drawing
+    from siamese.data.drawing import image_from_file, preprocess_drawing
 
     steps = preprocess_drawing(image_from_file(path))
     if not steps.ok:
@@ -444,8 +444,8 @@ def _print_answer(answer: dict, *, as_json: bool) -> None:
 
 
 def _export(arguments) -> int:
-    from siamese.export import write_projector_files
-    from siamese.models import embed
+    from siamese.evaluation.export import write_projector_files
+    from siamese.networks.models import embed
 
     saved = _load_model(arguments.model)
     data = _load_data(arguments.data)

@@ -12,14 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from siamese.augmentation import Augmentation
 from siamese.conventions import METRICS, NUM_CLASSES
+from siamese.data.augmentation import Augmentation
 
 ARCHITECTURES = ("mlp", "cnn", "vit")
 POOLINGS = ("flatten", "avg", "max", "attention")  # how the CNN turns its 7 x 7 feature maps into one vector
 TOKEN_POOLINGS = ("cls", "mean")  # how the ViT turns its tokens into one vector
 PATCH_SIZES = (2, 4, 7, 14)  # the ViT's square patches must tile the 28 x 28 picture
-LOSSES = ("contrastive", "triplet", "cosine_bce", "infonce")
+
+
+class Loss(enum.StrEnum):
+    """The losses a network can be trained with; each value is the name ``config.json`` saves."""
+
+    CONTRASTIVE = "contrastive"
+    TRIPLET = "triplet"
+    COSINE_BCE = "cosine_bce"
+    INFONCE = "infonce"
+
+
+LOSSES = tuple(loss.value for loss in Loss)
 PAIR_MINING = ("fixed", "fresh", "online")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
@@ -243,14 +254,14 @@ class TrainingConfig:
         object.__setattr__(self, "held_out_digits", _checked_digits(self.held_out_digits))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.loss == "triplet" and self.pair_mining == "online" and self.batch_size > MAX_TRIPLET_BATCH:
+        if self.loss == Loss.TRIPLET and self.pair_mining == "online" and self.batch_size > MAX_TRIPLET_BATCH:
             raise ValueError(
                 f"batch_size for the in-batch triplet loss must be at most {MAX_TRIPLET_BATCH} "
                 "(every triplet of a batch is scored at once)"
             )
-        if self.loss == "cosine_bce" and self.metric != "cosine":
+        if self.loss == Loss.COSINE_BCE and self.metric != "cosine":
             raise ValueError("loss 'cosine_bce' scores cosine similarity: set metric='cosine'")
-        if self.loss == "infonce" and self.pair_mining != "online":
+        if self.loss == Loss.INFONCE and self.pair_mining != "online":
             raise ValueError("loss 'infonce' scores every image against the whole batch: set pair_mining='online'")
         self._check_class_batches()
 
@@ -417,7 +428,7 @@ CLASSIC = TrainingConfig(
     architecture="mlp",
     normalize_embeddings=False,
     learning_rate=1e-3,
-    loss="contrastive",
+    loss=Loss.CONTRASTIVE.value,
     margin=1.0,
     pair_mining="fixed",
     batch_size=32,

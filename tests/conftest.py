@@ -21,7 +21,7 @@ SHARED_TEST_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
 
 def find_full_mnist() -> Path | None:
     """Full MNIST for tests: ``$SIAMESE_MNIST`` as given, Keras' cache, the shared test data; ``None`` if absent."""
-    from siamese.mnist import keras_cache_path
+    from siamese.data.mnist import keras_cache_path
 
     for candidate in (GIVEN_MNIST, keras_cache_path(), SHARED_TEST_MNIST):
         if candidate and Path(candidate).is_file():
@@ -31,7 +31,7 @@ def find_full_mnist() -> Path | None:
 
 @pytest.fixture(scope="session")
 def embedded_data():
-    from siamese.mnist import load_mnist
+    from siamese.data.mnist import load_mnist
 
     return load_mnist("embedded")
 
@@ -46,7 +46,7 @@ def full_mnist_path():
 
 @pytest.fixture(scope="session")
 def full_mnist(full_mnist_path):
-    from siamese.mnist import load_npz
+    from siamese.data.mnist import load_npz
 
     return load_npz(full_mnist_path)
 
@@ -54,7 +54,7 @@ def full_mnist(full_mnist_path):
 @pytest.fixture(scope="session")
 def small_data(embedded_data):
     """1,500 training digits: enough to learn something in a second or two."""
-    from siamese.mnist import MnistData
+    from siamese.data.mnist import MnistData
 
     return MnistData(
         x_train=embedded_data.x_train[:1500],
@@ -69,8 +69,8 @@ def small_data(embedded_data):
 @pytest.fixture(scope="session")
 def small_symbol_corpus():
     """The corpus of a few packaged classes of each split (about 600 drawings, a second or two to draw)."""
-    from siamese.symbol_classes import Split, symbol_classes
-    from siamese.symbol_corpus import make_symbol_corpus
+    from siamese.data.symbol_classes import Split, symbol_classes
+    from siamese.data.symbol_corpus import make_symbol_corpus
 
     classes = symbol_classes()
     chosen = []
@@ -105,8 +105,8 @@ def write_mnist_npz(path: Path, *, train: int = 40, test: int = 20, **overrides)
 def trained_model(embedded_data):
     """A small model trained on the embedded set, as the app keeps it in session state."""
     from siamese.config import TrainingConfig
-    from siamese.trained_model import TrainedModel
-    from siamese.training import train
+    from siamese.storage.trained_model import TrainedModel
+    from siamese.training.trainer import train
 
     result = train(TrainingConfig(epochs=3, batch_size=128), embedded_data)
     return TrainedModel.from_result(result, name="a test model")

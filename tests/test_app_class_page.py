@@ -12,9 +12,9 @@ import pytest
 import streamlit
 
 from explorer_ui import class_board
-from siamese.class_store import ClassStore, sqlite_url
+from explorer_ui.app_sessions import canvas_rgba
+from siamese.classroom.store import ClassStore, sqlite_url
 from tests.conftest import app_page
-from tests.support.sessions import canvas_rgba
 
 pytestmark = pytest.mark.slow
 PAGE = "pages/7_Class.py"

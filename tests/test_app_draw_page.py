@@ -14,14 +14,14 @@ import types
 import numpy as np
 import pytest
 
-import siamese.projection
+import siamese.evaluation.projection
+from explorer_ui.app_sessions import canvas_rgba
 from explorer_ui.canvas import read_square
 from siamese.conventions import predict_same
+from siamese.data.drawing import MESSAGES, preprocess_drawing
 from siamese.distances import paired_distances
-from siamese.drawing import MESSAGES, preprocess_drawing
-from siamese.neighbour_index import NeighbourIndex
+from siamese.search.neighbour_index import NeighbourIndex
 from tests.conftest import app_page
-from tests.support.sessions import canvas_rgba
 
 PAGE = "pages/5_Draw.py"
 BLANK_HINT = "Draw a digit"
@@ -129,8 +129,10 @@ def test_the_canvas_keeps_its_key_from_run_to_run_and_the_page_has_no_clear_butt
 # ---------------------------------------------------------------- the page, stand-in canvas
 def test_a_drawn_digit_shows_steps_vote_neighbours_and_star(trained_model, canvas, recognised, monkeypatch):
     fits = []
-    real_project = siamese.projection.project
-    monkeypatch.setattr(siamese.projection, "project", lambda *a, **kw: fits.append(1) or real_project(*a, **kw))
+    real_project = siamese.evaluation.projection.project
+    monkeypatch.setattr(
+        siamese.evaluation.projection, "project", lambda *a, **kw: fits.append(1) or real_project(*a, **kw)
+    )
     (label, digit), _ = recognised
     canvas["draw_canvas"] = _as_canvas_drawing(digit)
     at = _page(trained_model).run()

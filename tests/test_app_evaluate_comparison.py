@@ -8,8 +8,8 @@ import pytest
 
 from explorer_ui import default_model
 from siamese.conventions import SAME
-from siamese.evaluation import evaluate_model
-from siamese.trained_model import ModelOrigin, TrainedModel
+from siamese.evaluation.scores import evaluate_model
+from siamese.storage.trained_model import ModelOrigin, TrainedModel
 from tests.conftest import app_page
 
 pytestmark = pytest.mark.slow

@@ -102,8 +102,8 @@ def held_out_twins(embedded_data, small_symbol_corpus):
     """Two runs holding out 5-9, alike but for the symbols, as a session would have them."""
     from explorer_ui.run_record import RunRecord
     from siamese.config import TrainingConfig
-    from siamese.trained_model import TrainedModel
-    from siamese.training import train
+    from siamese.storage.trained_model import TrainedModel
+    from siamese.training.trainer import train
 
     config = TrainingConfig(epochs=2, held_out_digits=(5, 6, 7, 8, 9))
     runs = []

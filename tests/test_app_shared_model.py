@@ -8,10 +8,10 @@ import sys
 import pytest
 import streamlit
 
-import siamese.shipped_model
-import siamese.training
+import siamese.storage.shipped_model
+import siamese.training.trainer
 from explorer_ui import default_model
-from siamese import result_cache
+from siamese.storage import result_cache
 from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def _captions(app) -> str:
 
 def test_on_the_offline_set_every_page_uses_the_shipped_model_at_once(fresh_server, monkeypatch):
     trainings = []
-    monkeypatch.setattr(siamese.training, "train", lambda *a, **kw: trainings.append(1))
+    monkeypatch.setattr(siamese.training.trainer, "train", lambda *a, **kw: trainings.append(1))
     app = app_page("pages/3_Evaluate.py").run()
     assert not app.exception and not app.warning
     assert trainings == []  # no training wait
@@ -43,13 +43,13 @@ def test_on_the_offline_set_every_page_uses_the_shipped_model_at_once(fresh_serv
 
 def test_a_damaged_shipped_model_is_said_and_a_default_model_is_trained(fresh_server, monkeypatch):
     folder = fresh_server / "shipped"
-    shutil.copytree(siamese.shipped_model.shipped_folder(), folder)
+    shutil.copytree(siamese.storage.shipped_model.shipped_folder(), folder)
     payload = bytearray((folder / "embedding.keras").read_bytes())
     payload[len(payload) // 3] ^= 0xFF
     (folder / "embedding.keras").write_bytes(bytes(payload))
-    intact = siamese.shipped_model.shipped_folder  # the digits-only model beside it stays intact
+    intact = siamese.storage.shipped_model.shipped_folder  # the digits-only model beside it stays intact
     monkeypatch.setattr(
-        siamese.shipped_model,
+        siamese.storage.shipped_model,
         "shipped_folder",
         lambda *, digits_only=False: intact(digits_only=True) if digits_only else folder,
     )
@@ -70,7 +70,7 @@ def test_a_damaged_shipped_model_is_said_and_a_default_model_is_trained(fresh_se
 RESTARTED_SERVER = """
 import sys
 
-from siamese.trained_model import TrainedModel
+from siamese.storage.trained_model import TrainedModel
 from tests.conftest import REPOSITORY, app_page
 
 asked = []

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from siamese.symbols import SymbolSet
+from siamese.search.symbols import SymbolSet
 from tests.conftest import app_page
 
 pytestmark = pytest.mark.slow

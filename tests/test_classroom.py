@@ -33,15 +33,15 @@ from keras.src.backend.common import global_state
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
-import siamese.shipped_model
-import siamese.training
+import siamese.storage.shipped_model
+import siamese.training.trainer
 from explorer_ui import default_model, training_queue
-from siamese import result_cache
 from siamese.config import TrainingConfig, preset
-from siamese.models import build_embedding_network, embed
-from siamese.storage import load_model, model_archive
-from siamese.trained_model import TrainedModel
-from siamese.training import TrainingStatus
+from siamese.networks.models import build_embedding_network, embed
+from siamese.storage import result_cache
+from siamese.storage.model_folders import load_model, model_archive
+from siamese.storage.trained_model import TrainedModel
+from siamese.training.trainer import TrainingStatus
 from tests.conftest import REPOSITORY, app_page
 
 pytestmark = pytest.mark.slow
@@ -297,7 +297,7 @@ def fresh_cache(monkeypatch, tmp_path):
     """
     monkeypatch.setenv(result_cache.CACHE_ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
     monkeypatch.setattr(
-        siamese.shipped_model, "shipped_folder", lambda *, digits_only=False: tmp_path / "no-shipped-model"
+        siamese.storage.shipped_model, "shipped_folder", lambda *, digits_only=False: tmp_path / "no-shipped-model"
     )
     # One epoch instead of the default's fifteen keeps this test quick; folder names follow the config.
     quick_default = preset("quick").replace(epochs=1)
@@ -324,8 +324,8 @@ def test_a_garbage_default_model_is_trained_again_and_a_restart_loads_it_from_di
     (folder / "embedding.keras").write_bytes(junk)
     (folder / "config.json").write_bytes(junk)
     trainings = []
-    real_train = siamese.training.train
-    monkeypatch.setattr(siamese.training, "train", lambda *a, **kw: trainings.append(1) or real_train(*a, **kw))
+    real_train = siamese.training.trainer.train
+    monkeypatch.setattr(siamese.training.trainer, "train", lambda *a, **kw: trainings.append(1) or real_train(*a, **kw))
 
     _evaluate_page()  # the saved copy is garbage: the page trains the default model again
 
@@ -337,7 +337,7 @@ def test_a_garbage_default_model_is_trained_again_and_a_restart_loads_it_from_di
     def no_training(*args, **kwargs):
         raise AssertionError("a restart trained the default model again instead of loading it")
 
-    monkeypatch.setattr(siamese.training, "train", no_training)
+    monkeypatch.setattr(siamese.training.trainer, "train", no_training)
     streamlit.cache_resource.clear()  # a server restart: nothing in memory, the folder on disk
     _evaluate_page()
 

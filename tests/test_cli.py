@@ -140,7 +140,7 @@ def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys
 
 def test_one_shot_on_symbols_answers_in_json(model_folder, small_symbol_corpus, monkeypatch, capsys):
     """Episodes of symbol classes no model trains on, supports and queries in different fonts."""
-    monkeypatch.setattr("siamese.symbol_corpus.load_symbol_corpus", lambda *args, **kwargs: small_symbol_corpus)
+    monkeypatch.setattr("siamese.data.symbol_corpus.load_symbol_corpus", lambda *args, **kwargs: small_symbol_corpus)
     arguments = ["one-shot", "--model", str(model_folder), "--classes", "symbols", "--way", "5", "--episodes", "200"]
     assert main([*arguments, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)

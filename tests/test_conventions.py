@@ -3,7 +3,7 @@
 import numpy as np
 
 from siamese import conventions
-from siamese.pairs import make_pairs
+from siamese.data.pairs import make_pairs
 
 
 def test_pair_label_values_are_pinned():
@@ -25,7 +25,8 @@ def test_same_is_predicted_at_or_below_the_threshold():
 
 
 def test_the_distance_epsilon_is_pinned_and_shared():
-    from siamese import distances, tensor_distances
+    from siamese import distances
+    from siamese.networks import tensor_distances
 
     assert conventions.EPSILON == 1e-12
     assert distances.EPSILON is conventions.EPSILON and tensor_distances.EPSILON is conventions.EPSILON

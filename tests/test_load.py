@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.server import running_app
-from tests.support.sessions import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, warm_up
+from explorer_ui.app_server import running_app
+from explorer_ui.app_sessions import TRAINING_EPOCHS, digit_drawings, draw_phase, open_page, warm_up
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_a_session_draws_while_another_trains(app, drawings):
 
 
 async def _students_send(app, code, drawings, *, students: int, each: int):
-    from tests.support.sessions import open_draw_page, send_to_board
+    from explorer_ui.app_sessions import open_draw_page, send_to_board
 
     async def one(seed: int):
         session, _, canvas = await open_draw_page(app, query_string=f"class={code}")
@@ -109,7 +109,7 @@ async def _students_send(app, code, drawings, *, students: int, each: int):
 
 
 def test_students_sending_at_once_are_each_acknowledged_and_stored_once(app, drawings):
-    from siamese.class_store import ClassStore, sqlite_url
+    from siamese.classroom.store import ClassStore, sqlite_url
 
     store = ClassStore(sqlite_url(app.cache / "classes.sqlite"))
     code, _ = store.start_class()

@@ -9,8 +9,8 @@ benchmarks, not a recipe tuned for this set, and is checked only to learn someth
 import pytest
 
 from siamese.config import ARCHITECTURES, LOSSES, preset
-from siamese.evaluation import evaluate_model
-from siamese.training import TrainingStatus, train
+from siamese.evaluation.scores import evaluate_model
+from siamese.training.trainer import TrainingStatus, train
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from explorer_ui.app_server import running_app
 from tests.conftest import REPOSITORY
-from tests.support.server import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

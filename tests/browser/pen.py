@@ -1,7 +1,7 @@
 """Drawing on the real canvas in Chromium: with the mouse, or with a finger through CDP touch events.
 
 Points are canvas pixels (0..280 across and down: the whole canvas is the drawing square), as
-``tests.support.handwriting`` makes them.
+``siamese.data.handwriting`` makes them.
 """
 
 from explorer_ui.canvas import CANVAS_SIZE, CLEAR_LABEL

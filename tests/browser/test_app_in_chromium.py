@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from explorer_ui.app_server import process_cpu_seconds
 from explorer_ui.pictures import DIFFERENT_COLOUR, RIGHT_MARK, SAME_COLOUR, WRONG_MARK, hex_to_rgb
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pen import clear_button, mouse_strokes, strokes_in_pixels
-from tests.support.server import process_cpu_seconds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

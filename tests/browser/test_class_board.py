@@ -10,14 +10,14 @@ import re
 import numpy as np
 import pytest
 
+from explorer_ui.app_server import free_port, start_app, stop_app, wait_until_healthy
 from explorer_ui.canvas import CANVAS_SIZE
-from siamese.class_store import ClassStore, sqlite_url
-from siamese.mnist import load_embedded_mnist, load_npz
+from siamese.classroom.store import ClassStore, sqlite_url
+from siamese.data.handwriting import TEMPLATES, place_strokes
+from siamese.data.mnist import load_embedded_mnist, load_npz
 from tests.browser.pen import clear_button, mouse_strokes, touch_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, predicted_digit, wait_until_idle
 from tests.browser.test_devices import PHONE, TABLET, screenshot_full
-from tests.support.handwriting import TEMPLATES, place_strokes
-from tests.support.server import free_port, start_app, stop_app, wait_until_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from explorer_ui.canvas import CANVAS_SIZE
+from siamese.data.handwriting import TEMPLATES, place_strokes
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pen import (
     clear_button,
@@ -31,7 +32,6 @@ from tests.browser.test_app_in_chromium import (
     predicted_digit,
     wait_until_idle,
 )
-from tests.support.handwriting import TEMPLATES, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

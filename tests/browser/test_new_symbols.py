@@ -14,12 +14,12 @@ import pytest
 
 from explorer_ui.canvas import CANVAS_SIZE
 from explorer_ui.pictures import RIGHT_MARK
-from siamese.glyphs import HERSHEY
-from siamese.symbol_classes import Split, symbol_classes
+from siamese.data.glyphs import HERSHEY
+from siamese.data.handwriting import TEMPLATES, glyph_style, place_strokes
+from siamese.data.symbol_classes import Split, symbol_classes
 from tests.browser.pen import clear_button, mouse_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, wait_until_idle
 from tests.browser.test_devices import screenshot_full
-from tests.support.handwriting import TEMPLATES, glyph_style, place_strokes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TAUGHT, EXAMPLES, QUERIES_EACH, UNTAUGHT, DIGITS_EACH = 3, 3, 4, 10, 2

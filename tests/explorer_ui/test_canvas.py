@@ -6,8 +6,8 @@ import pytest
 
 from explorer_ui import canvas as canvas_module
 from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, read_square
-from siamese.drawing import preprocess_drawing, stroke_width
-from tests.support.handwriting import TEMPLATES, place_strokes, render_strokes
+from siamese.data.drawing import preprocess_drawing, stroke_width
+from siamese.data.handwriting import TEMPLATES, place_strokes, render_strokes
 
 
 def test_the_default_pen_draws_strokes_as_thick_as_mnists(embedded_data):

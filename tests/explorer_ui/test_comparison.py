@@ -6,9 +6,9 @@ import pytest
 from explorer_ui.comparison import ModelChoice, choice_label, default_pair, figures_table
 from explorer_ui.comparison_charts import MODEL_COLOURS, MODEL_DASHES, MODEL_MARKERS, roc_overlay_figure
 from siamese.config import TrainingConfig
-from siamese.evaluation import evaluate_embeddings
-from siamese.model_comparison import AgreementCounts, ModelComparison, ModelFigures
-from siamese.trained_model import ModelOrigin, TrainedModel
+from siamese.evaluation.model_comparison import AgreementCounts, ModelComparison, ModelFigures
+from siamese.evaluation.scores import evaluate_embeddings
+from siamese.storage.trained_model import ModelOrigin, TrainedModel
 
 
 def model(name: str, origin: ModelOrigin, **config) -> TrainedModel:
