@@ -286,6 +286,15 @@ def misread_caption(drawing_id: int, meant: int, read: int) -> str:
     return f"✗ #{drawing_id} · meant {meant}, read {read}"
 
 
+def board_map_figure(projection, labels: np.ndarray, current: Board, *, projector: bool) -> go.Figure:
+    """``class_map_figure`` of a board: the training digits of ``projection`` and the class's drawings placed on it."""
+    from explorer_ui.maps import as_xy
+
+    placed = as_xy(projection.transform(current.embeddings))
+    digits, misread = current.drawings.digits, current.report.misread
+    return class_map_figure(as_xy(projection.points), labels, placed, digits, misread, projector=projector)
+
+
 def class_map_figure(
     points: np.ndarray,
     labels: np.ndarray,
@@ -301,7 +310,7 @@ def class_map_figure(
     star in its digit's colour; the ``misread`` ones (positions) also get a red ✗ over the star,
     a shape as well as a colour. Two legend entries explain star and ✗; none is hidden.
     """
-    from explorer_ui.maps import reference_map
+    from explorer_ui.maps import reference_map_figure
 
     scale = 1.4 if projector else 1.0
     wrong = np.zeros(len(digits), dtype=bool)
@@ -316,7 +325,7 @@ def class_map_figure(
     traces.append(_points(placed[wrong], name="misread", hover="misread", marker=cross, legend=False))
     traces.append(_points(np.empty((0, 2)), name="our drawings", hover="", marker={**star, "color": NEUTRAL_COLOUR}))
     traces.append(_points(np.empty((0, 2)), name="misread", hover="", marker=cross))
-    figure = reference_map(points, labels, extra_traces=tuple(traces))
+    figure = reference_map_figure(points, labels, extra_traces=tuple(traces))
     figure.update_layout(title={"text": "Our drawings (stars) among the training digits"})
     return board_chart(figure, projector=projector)
 

@@ -19,7 +19,7 @@ from explorer_ui.maps import snapshot_figure
 from explorer_ui.run_record import RunRecord
 from explorer_ui.streamlit_internals import ScriptInterruption
 from explorer_ui.training_charts import loss_figure
-from explorer_ui.training_queue import training_gate
+from explorer_ui.training_gate import training_gate
 from siamese.config import TrainingConfig
 from siamese.data.mnist import MnistData
 from siamese.storage.trained_model import ModelOrigin, TrainedModel

@@ -14,6 +14,7 @@ from explorer_ui.pictures import DIGIT_COLOURS, INK_COLOUR
 from siamese.conventions import NUM_CLASSES
 
 if TYPE_CHECKING:
+    from siamese.evaluation.projection import Projection
     from siamese.evaluation.unseen_shapes import Placement
     from siamese.training.snapshots import Snapshot
 
@@ -58,7 +59,7 @@ def snapshot_figure(
     return figure
 
 
-def test_digit_map(
+def embedding_map_figure(
     points: np.ndarray,
     *,
     digits: np.ndarray,
@@ -126,7 +127,7 @@ def test_digit_map(
     return figure
 
 
-def reference_map(
+def reference_map_figure(
     points: np.ndarray,
     labels: np.ndarray,
     *,
@@ -171,6 +172,32 @@ def reference_map(
     return go.Figure(data=traces, layout=layout)
 
 
+def drawing_map_figure(
+    projection: Projection,
+    labels: np.ndarray,
+    *,
+    result=None,
+    references: np.ndarray | None = None,
+    held_out: tuple[int, ...] = (),
+    method: str = "PCA",
+) -> go.Figure:
+    """The Draw page's map: the sampled training digits of ``projection`` and, for a query ``result`` (a
+    ``QueryResult``), its nearest ``references`` (rows of the training digits' embeddings) ringed and the
+    drawing as a star."""
+    points = as_xy(projection.points)
+    if result is None:
+        return reference_map_figure(points, labels, held_out=held_out, method=method)
+    return reference_map_figure(
+        points,
+        labels,
+        neighbours=as_xy(projection.transform(references[result.indices])),
+        query=as_xy(projection.transform(result.embedding)),
+        query_digit=result.predicted,
+        held_out=held_out,
+        method=method,
+    )
+
+
 def query_trace(point: np.ndarray, *, digit: int | None = None) -> dict:
     """The student's drawing, ``(1, 2)``, as a star (in its digit's colour when it was read as one)."""
     colour = DIGIT_COLOURS[digit] if digit is not None else INK_COLOUR
@@ -198,9 +225,23 @@ def symbol_traces(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
 
 
 def placement_figure(
-    placement: Placement, *, extra_traces: tuple[dict, ...] = (), title: str, height: int = 420
+    placement: Placement,
+    *,
+    title: str,
+    symbols=None,
+    symbol_embeddings: np.ndarray | None = None,
+    drawing_embedding: np.ndarray | None = None,
+    height: int = 420,
 ) -> go.Figure:
-    """Training digits (by digit) and shapes the network never saw (grey crosses) on one map, plus ``extra_traces``."""
+    """Training digits (by digit) and shapes the network never saw (grey crosses) on one map; a student's
+    ``symbols`` (a ``SymbolSet`` whose drawings embed as ``symbol_embeddings`` (n, D)) and last drawing
+    ``(1, D)`` placed on it too."""
+    extra_traces = ()
+    if symbols is not None and len(symbols):
+        placed = as_xy(placement.projection.transform(symbol_embeddings))
+        extra_traces += symbol_traces(placed, symbols.labels, symbols.names)
+    if drawing_embedding is not None:
+        extra_traces += (query_trace(as_xy(placement.projection.transform(drawing_embedding))),)
     digits = placement.digit_points
     traces = [
         _trace_dict(

@@ -20,7 +20,7 @@ from explorer_ui.caches import (
     projector_point_count,
 )
 from explorer_ui.default_model import active_model
-from explorer_ui.maps import test_digit_map as map_figure
+from explorer_ui.maps import embedding_map_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import digit_picture
 from siamese.data.mnist import MnistData
@@ -124,7 +124,7 @@ def show_maps(model: TrainedModel, evaluation: Evaluation, data: MnistData, sett
                 st.subheader(title)
                 st.caption(caption)
                 st.plotly_chart(
-                    map_figure(
+                    embedding_map_figure(
                         points,
                         digits=maps.digits,
                         positions=maps.positions,

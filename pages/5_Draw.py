@@ -25,8 +25,7 @@ from explorer_ui.canvas import (
 from explorer_ui.default_model import active_model, get_network_ready
 from explorer_ui.evaluation_charts import distance_gauge
 from explorer_ui.formatting import format_distance
-from explorer_ui.maps import as_xy
-from explorer_ui.maps import reference_map as map_figure
+from explorer_ui.maps import drawing_map_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import (
     DIFFERENT_COLOUR,
@@ -170,22 +169,16 @@ def show_map(model: TrainedModel, data: MnistData, result: QueryResult | None) -
         "model takes seconds (up to half a minute more the first time on a server, to compile it), then it is kept.",
     )
     projection, labels = reference_map(model, data, method=method)
-    held_out = model.config.held_out_digits
-    if result is None:
-        figure = map_figure(as_xy(projection.points), labels, held_out=held_out, method=method)
-        where = "draw a digit and it lands on this map as a star"
-    else:
-        figure = map_figure(
-            as_xy(projection.points),
-            labels,
-            neighbours=as_xy(projection.transform(reference_embeddings(model, data)[result.indices])),
-            query=as_xy(projection.transform(result.embedding)),
-            query_digit=result.predicted,
-            held_out=held_out,
-            method=method,
-        )
-        where = "your digit is the star and its nearest neighbours are ringed"
+    references = None if result is None else reference_embeddings(model, data)
+    figure = drawing_map_figure(
+        projection, labels, result=result, references=references, held_out=model.config.held_out_digits, method=method
+    )
     st.plotly_chart(figure, key=state.DRAW_MAP_CHART)
+    where = (
+        "draw a digit and it lands on this map as a star"
+        if result is None
+        else "your digit is the star and its nearest neighbours are ringed"
+    )
     st.caption(
         "Each dot is a training digit placed by its embedding (flattened from "
         f"{model.embedding_dim} numbers to 2 with {method}); {where}. Flattening squashes "

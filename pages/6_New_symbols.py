@@ -15,7 +15,7 @@ from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available,
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
 from explorer_ui.formatting import format_distance, plain
-from explorer_ui.maps import as_xy, placement_figure, query_trace, symbol_traces
+from explorer_ui.maps import placement_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
 from siamese.data.drawing import DrawingSteps
@@ -162,15 +162,15 @@ def why_it_works(data: MnistData, symbols: SymbolSet, steps: DrawingSteps | None
 
 def show_placement(model: TrainedModel, data: MnistData, symbols: SymbolSet, steps: DrawingSteps | None) -> None:
     placement = unseen_placement(model, data)
-    extra = ()
-    if len(symbols):
-        placed = as_xy(placement.projection.transform(model.embed(symbols.images)))
-        extra = symbol_traces(placed, symbols.labels, symbols.names)
-    if steps is not None and steps.ok:
-        extra += (query_trace(as_xy(placement.projection.transform(model.embed(steps.centred[None])))),)
     trained_on = "symbols and digits" if model.config.with_symbols else "digits only"
-    title = f"{model.name.capitalize()}: trained on {trained_on}"
-    st.plotly_chart(placement_figure(placement, extra_traces=extra, title=title), key=state.placement_chart(model.name))
+    figure = placement_figure(
+        placement,
+        title=f"{model.name.capitalize()}: trained on {trained_on}",
+        symbols=symbols,
+        symbol_embeddings=model.embed(symbols.images),
+        drawing_embedding=model.embed(steps.centred[None]) if steps is not None and steps.ok else None,
+    )
+    st.plotly_chart(figure, key=state.placement_chart(model.name))
     share = placement.share_within(model.threshold)
     st.metric(
         "Unseen shapes it calls “the same as a digit”",

@@ -19,7 +19,7 @@ from explorer_ui.class_board import (
     Board,
     board,
     board_chart,
-    class_map_figure,
+    board_map_figure,
     class_store,
     export_file,
     leave_class,
@@ -28,7 +28,6 @@ from explorer_ui.class_board import (
 )
 from explorer_ui.default_model import active_model
 from explorer_ui.evaluation_charts import accuracy_figure, confusion_figure
-from explorer_ui.maps import as_xy
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import DIFFERENT_COLOUR, digit_picture
 from siamese.classroom.codes import TYPED_CODE_LENGTH, display_code, normalise_code
@@ -242,14 +241,7 @@ def counts(current: Board) -> list[tuple[str, str, str | None]]:
 
 def show_map(model: TrainedModel, data: MnistData, current: Board, *, projector: bool) -> None:
     projection, labels = reference_map(model, data)
-    figure = class_map_figure(
-        as_xy(projection.points),
-        labels,
-        as_xy(projection.transform(current.embeddings)),
-        current.drawings.digits,
-        current.report.misread,
-        projector=projector,
-    )
+    figure = board_map_figure(projection, labels, current, projector=projector)
     st.plotly_chart(figure, key=state.CLASS_MAP_CHART)
 
 

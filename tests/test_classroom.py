@@ -35,7 +35,7 @@ from streamlit.testing.v1 import AppTest
 
 import siamese.storage.shipped_model
 import siamese.training.trainer
-from explorer_ui import default_model, training_queue
+from explorer_ui import default_model, training_gate
 from siamese.config import TrainingConfig, preset
 from siamese.networks.models import build_embedding_network, embed
 from siamese.storage import result_cache
@@ -53,7 +53,7 @@ UI_SOURCES = [
     *sorted((REPOSITORY / "explorer_ui").glob("*.py")),
     *sorted((REPOSITORY / "pages").glob("*.py")),
 ]
-LIBRARY_SOURCES = sorted((REPOSITORY / "siamese").glob("*.py"))
+LIBRARY_SOURCES = sorted((REPOSITORY / "siamese").rglob("*.py"))
 
 
 # Captured when the tests are collected, before any run of app.py replaces it.
@@ -85,7 +85,7 @@ def _click_train(at) -> AppTest:
 
 def _all_training_slots_free() -> bool:
     """Every slot of the server's training gate can be taken (and is given back at once)."""
-    gate = training_queue._training_gate()
+    gate = training_gate._training_gate()
     taken = 0
     while taken < gate.slots and gate.semaphore.acquire(blocking=False):
         taken += 1
@@ -363,7 +363,7 @@ class _Session:
 
     def _run(self) -> None:
         try:
-            with training_queue.training_gate():
+            with training_gate.training_gate():
                 self.entered.set()
                 self.finish.wait(timeout=30)
         except _Interrupted:
@@ -395,11 +395,11 @@ class _Notice:
 @pytest.fixture
 def sessions(monkeypatch):
     """Start sessions by name; they share a one-slot gate and show their notices to the test."""
-    gate = training_queue.TrainingGate(1)
+    gate = training_gate.TrainingGate(1)
     started: dict[str, _Session] = {}
-    monkeypatch.setattr(training_queue, "_training_gate", lambda: gate)
+    monkeypatch.setattr(training_gate, "_training_gate", lambda: gate)
     fake_streamlit = types.SimpleNamespace(empty=lambda: _Notice(started[threading.current_thread().name]))
-    monkeypatch.setattr(training_queue, "st", fake_streamlit)
+    monkeypatch.setattr(training_gate, "st", fake_streamlit)
 
     def start(name: str, *, interrupted: bool = False) -> _Session:
         session = _Session(name)
