@@ -365,6 +365,22 @@ def _digit_centres(model_key: str, _model: TrainedModel, _data: MnistData) -> np
     return centres(reference_embeddings(_model, _data), _data.y_train, metric=_model.config.metric)
 
 
+def name_drawing(model: TrainedModel, data: MnistData, symbols, drawing: np.ndarray):
+    """What the New symbols page answers for one centred drawing ``(28, 28)``: a taught symbol, a digit
+    or none of these (``siamese.search.open_set.identify``), from the shared index, rule and centres."""
+    from siamese.search.open_set import identify
+
+    index = reference_index(model, data)
+    return identify(
+        index.embed(drawing),
+        symbols,
+        model.embed(symbols.images),
+        index,
+        rule=open_set_rule(model, data),
+        centres=digit_centres(model, data),
+    )
+
+
 @st.cache_resource(show_spinner=False)
 def lesson_shapes() -> SymbolCorpus:
     """A few drawings of a spread of evaluation classes (no network ever trains on them): a second to draw."""

@@ -4,7 +4,6 @@ Every figure comes from ``siamese.evaluation.scores`` (cached per model); this p
 student move the distance threshold.
 """
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -37,7 +36,7 @@ from explorer_ui.unseen_verdicts import Embedder, symbols_twin, symbols_verdict,
 from siamese.config import Loss
 from siamese.conventions import SAME
 from siamese.data.mnist import MnistData
-from siamese.evaluation.few_shot import answer_episode, episode_classes, sample_episode
+from siamese.evaluation.few_shot import episode_classes, shown_episode
 from siamese.evaluation.projection import Method
 from siamese.evaluation.scores import Evaluation, ThresholdCalls
 from siamese.storage.trained_model import TrainedModel
@@ -226,38 +225,33 @@ def show_one_shot(model: TrainedModel, evaluation: Evaluation, data: MnistData) 
     if len(classes) < 2:
         st.info("Episodes need at least two digits to choose between.")
         return
-    episode = sample_episode(
-        data.y_test,
-        classes=classes,
-        n_way=way,
-        k_shot=shot,
-        queries_per_class=1,
-        generator=np.random.default_rng(state.episode_number()),
-    )
-    predicted, distances = answer_episode(evaluation.test_embeddings, episode, metric=evaluation.metric)
-    query = int(state.episode_number() % len(episode.query))
-    right = predicted[query] == episode.query_labels[query]
+    shown = shown_episode(
+        evaluation.test_embeddings, data.y_test, classes=classes, n_way=way, k_shot=shot,
+        number=state.episode_number(), metric=evaluation.metric,
+    )  # fmt: skip
     st.caption(
         f"The network is shown {shot} example{'s' if shot > 1 else ''} of each of {way} digits (the support) and must "
         "say which of them a new picture (the query) shows: it names the support example at the smallest distance."
     )
     with st.container(horizontal=True, gap="small"):
-        for place, support in enumerate(episode.support):
-            frame = SAME_COLOUR if episode.support_labels[place] == predicted[query] else NEUTRAL_COLOUR
+        for place, support in enumerate(shown.episode.support):
+            label = shown.episode.support_labels[place]
+            frame = SAME_COLOUR if label == shown.predicted else NEUTRAL_COLOUR
             st.image(
                 digit_picture(data.x_test[support], frame=frame, scale=2),
-                caption=f"{episode.support_labels[place]} · d = {format_distance(distances[query, place])}",
+                caption=f"{label} · d = {format_distance(shown.distances[place])}",
                 width=96,
             )
+    right = shown.right
     with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
         frame = SAME_COLOUR if right else DIFFERENT_COLOUR
         st.image(
-            digit_picture(data.x_test[episode.query[query]], frame=frame, dashed=not right, scale=3),
+            digit_picture(data.x_test[shown.query], frame=frame, dashed=not right, scale=3),
             caption=f"{RIGHT_MARK if right else WRONG_MARK} the query",
             width=96,
         )
         st.markdown(
-            f"Nearest support: **{predicted[query]}**. The query is a **{episode.query_labels[query]}**: "
+            f"Nearest support: **{shown.predicted}**. The query is a **{shown.query_label}**: "
             + (f":blue[**{RIGHT_MARK} right**]." if right else f":orange[**{WRONG_MARK} wrong**].")
         )
     accuracy = few_shot_accuracy(model, data, classes=classes, way=way, shot=shot)

@@ -10,7 +10,7 @@ something is drawn the page needs no network, so after a restart it shows while 
 import streamlit as st
 
 from explorer_ui import state
-from explorer_ui.caches import digit_centres, open_set_rule, reference_index, unseen_placement
+from explorer_ui.caches import name_drawing, unseen_placement
 from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available, drawing_canvas
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
@@ -20,7 +20,6 @@ from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
 from siamese.data.drawing import DrawingSteps
 from siamese.data.mnist import MnistData
-from siamese.search.open_set import identify
 from siamese.search.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet
 from siamese.storage.trained_model import TrainedModel
 
@@ -97,11 +96,7 @@ def ask(model: TrainedModel, symbols: SymbolSet, data: MnistData) -> DrawingStep
             if steps is None or not steps.ok:
                 explain_canvas(steps, hint=ASK_HINT)
                 return None
-            index = reference_index(model, data)
-            query = index.embed(steps.centred)
-            examples = model.embed(symbols.images)
-            rule, centres = open_set_rule(model, data), digit_centres(model, data)
-            show_answer(identify(query, symbols, examples, index, rule=rule, centres=centres), symbols, data)
+            show_answer(name_drawing(model, data, symbols, steps.centred), symbols, data)
     return steps
 
 

@@ -127,6 +127,42 @@ def answer_episode(embeddings: np.ndarray, episode: Episode, *, metric: str) -> 
     return episode.support_labels[np.argmin(distances, axis=1)], distances
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ShownEpisode:
+    """One episode answered, with the one query to show: ``distances`` (s,) from that query to each support."""
+
+    episode: Episode
+    query: int  # pool index of the query shown
+    query_label: int
+    predicted: int
+    distances: np.ndarray
+
+    @property
+    def right(self) -> bool:
+        return self.predicted == self.query_label
+
+
+def shown_episode(
+    embeddings: np.ndarray, labels: np.ndarray, *, classes: tuple[int, ...], n_way: int, k_shot: int, number: int,
+    metric: str,
+) -> ShownEpisode:  # fmt: skip
+    """Episode ``number`` (its seed) of ``n_way`` classes with one query each; the query shown turns with
+    ``number`` too, so "new episode" shows another class's query as well as other examples."""
+    episode = sample_episode(
+        labels, classes=classes, n_way=n_way, k_shot=k_shot, queries_per_class=1,
+        generator=np.random.default_rng(number),
+    )  # fmt: skip
+    predicted, distances = answer_episode(embeddings, episode, metric=metric)
+    shown = number % len(episode.query)
+    return ShownEpisode(
+        episode=episode,
+        query=int(episode.query[shown]),
+        query_label=int(episode.query_labels[shown]),
+        predicted=int(predicted[shown]),
+        distances=distances[shown],
+    )
+
+
 def evaluate_few_shot(
     embeddings: np.ndarray,
     labels: np.ndarray,

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from siamese.evaluation.few_shot import answer_episode, episode_classes, evaluate_few_shot, sample_episode
+from siamese.evaluation.few_shot import (
+    answer_episode,
+    episode_classes,
+    evaluate_few_shot,
+    sample_episode,
+    shown_episode,
+)
 
 
 def _clusters(seed=0, per_class=12, classes=6, noise=1.2):
@@ -100,3 +106,20 @@ def test_answers_name_the_nearest_support(rng):
     predicted, distances = answer_episode(embeddings, episode, metric="euclidean")
     np.testing.assert_array_equal(predicted, episode.query_labels)
     assert distances.shape == (2, 2)
+
+
+def test_the_shown_episode_names_its_query_s_nearest_support_and_turns_with_its_number():
+    embeddings, labels = _clusters(noise=2.5)
+    shown_queries = set()
+    for number in range(12):
+        shown = shown_episode(embeddings, labels, classes=tuple(range(6)), n_way=4, k_shot=2, number=number,
+                              metric="euclidean")  # fmt: skip
+        supports = shown.episode.support
+        assert shown.query in shown.episode.query and shown.query_label == labels[shown.query]
+        loop = [sum((a - b) ** 2 for a, b in zip(embeddings[shown.query], embeddings[s], strict=True)) ** 0.5
+                for s in supports]  # fmt: skip
+        np.testing.assert_allclose(shown.distances, loop, rtol=1e-5)
+        assert shown.predicted == labels[supports[int(np.argmin(loop))]]
+        assert shown.right == (shown.predicted == shown.query_label)
+        shown_queries.add(shown.query)
+    assert len(shown_queries) > 6  # "new episode" shows other queries, not one class over and over
