@@ -314,7 +314,7 @@ def _evaluate(arguments) -> int:
 
 
 def _one_shot(arguments) -> int:
-    from siamese.evaluation.few_shot import episode_classes, evaluate_few_shot
+    from siamese.evaluation.few_shot import episode_classes
     from siamese.networks.models import embed
 
     saved = _load_model(arguments.model)
@@ -324,9 +324,19 @@ def _one_shot(arguments) -> int:
     held_out = saved.config.held_out_digits
     choice = arguments.classes or ("unseen" if held_out else "all")
     classes = episode_classes(data.y_test, choice=choice, held_out=held_out)
-    result = evaluate_few_shot(
-        embed(saved.embedding_network, data.x_test),
-        data.y_test,
+    result = _episodes(arguments, embed(saved.embedding_network, data.x_test), data.y_test, classes, saved)
+    summary = {**result.to_dict(), "class_choice": choice, "held_out_digits": list(held_out)}
+    _print_one_shot(result, summary, f"{choice} digits {list(classes)}", as_json=arguments.json)
+    return 0
+
+
+def _episodes(arguments, embeddings, labels, classes, saved, *, styles=None):
+    """``evaluate_few_shot`` with the episode settings of the ``one-shot`` command's flags."""
+    from siamese.evaluation.few_shot import evaluate_few_shot
+
+    return evaluate_few_shot(
+        embeddings,
+        labels,
         classes=classes,
         n_way=arguments.way,
         k_shot=arguments.shot,
@@ -334,34 +344,22 @@ def _one_shot(arguments) -> int:
         episodes=arguments.episodes,
         metric=saved.config.metric,
         seed=arguments.seed,
+        styles=styles,
     )
-    summary = {**result.to_dict(), "class_choice": choice, "held_out_digits": list(held_out)}
-    _print_one_shot(result, summary, f"{choice} digits {list(classes)}", as_json=arguments.json)
-    return 0
 
 
 def _one_shot_symbols(arguments, saved) -> int:
     """Episodes of the symbol classes no model trains on; each class's queries in other fonts than its supports."""
     from siamese.data.symbol_classes import Split
     from siamese.data.symbol_corpus import load_symbol_corpus
-    from siamese.evaluation.few_shot import classes_with_styles, evaluate_few_shot
+    from siamese.evaluation.few_shot import classes_with_styles
     from siamese.networks.models import embed
 
     print("symbols: the evaluation classes of the symbol corpus (made once, then cached)", file=sys.stderr)
     unseen = load_symbol_corpus().only(Split.EVALUATION)
     classes = classes_with_styles(unseen.labels, unseen.fonts, k_shot=arguments.shot)
-    result = evaluate_few_shot(
-        embed(saved.embedding_network, unseen.images),
-        unseen.labels,
-        classes=classes,
-        n_way=arguments.way,
-        k_shot=arguments.shot,
-        queries_per_class=arguments.queries,
-        episodes=arguments.episodes,
-        metric=saved.config.metric,
-        seed=arguments.seed,
-        styles=unseen.fonts,
-    )
+    embeddings = embed(saved.embedding_network, unseen.images)
+    result = _episodes(arguments, embeddings, unseen.labels, classes, saved, styles=unseen.fonts)
     families = sorted({unseen.classes[label].family for label in classes})
     summary = {**result.to_dict(), "class_choice": "symbols", "classes": len(classes), "families": families}
     _print_one_shot(result, summary, f"{len(classes)} symbol classes never trained on", as_json=arguments.json)
