@@ -138,6 +138,24 @@ def test_user_errors_print_one_line_and_exit_non_zero(arguments, message, capsys
     assert "Traceback" not in error
 
 
+def test_one_shot_on_digits_answers_what_the_library_answers(model_folder, embedded_data, capsys):
+    """The command's figure is the library's own on the same embeddings and seed, and its flags reach it."""
+    from siamese.evaluation.few_shot import evaluate_few_shot
+    from siamese.networks.models import embed
+    from siamese.storage.model_folders import load_model
+
+    arguments = ["one-shot", "--model", str(model_folder), "--data", "embedded", "--way", "3", "--shot", "2"]
+    assert main([*arguments, "--episodes", "150", "--seed", "4", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    saved = load_model(model_folder)
+    expected = evaluate_few_shot(
+        embed(saved.embedding_network, embedded_data.x_test), embedded_data.y_test, classes=tuple(range(10)),
+        n_way=3, k_shot=2, episodes=150, metric=saved.config.metric, seed=4,
+    )  # fmt: skip
+    assert summary["class_choice"] == "all" and (summary["way"], summary["shot"], summary["episodes"]) == (3, 2, 150)
+    assert summary["accuracy"] == round(expected.accuracy, 4) > 1 / 3
+
+
 def test_one_shot_on_symbols_answers_in_json(model_folder, small_symbol_corpus, monkeypatch, capsys):
     """Episodes of symbol classes no model trains on, supports and queries in different fonts."""
     monkeypatch.setattr("siamese.data.symbol_corpus.load_symbol_corpus", lambda *args, **kwargs: small_symbol_corpus)
