@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[1]
 STREAM_PATH = "/_stcore/stream"  # Streamlit's websocket
 XSRF_COOKIE = "_streamlit_xsrf"
 
