@@ -3,7 +3,7 @@
 Each prints one JSON line; this runner prints them in order and exits non-zero
 if one fails. Names: baseline, default, best, quick, query, projections,
 snapshots, app, load, repeated_trainings, drawn_digits, first_views, unseen_digits, open_set, symbol_corpus,
-one_shot_symbols, losses, class_load, vector_index.
+one_shot_symbols, losses, vit, class_load, vector_index.
 """
 
 import subprocess
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "symbol_corpus": ["bench.symbol_corpus"],
     "one_shot_symbols": ["bench.one_shot_symbols"],
     "losses": ["bench.losses"],
+    "vit": ["bench.vit"],
     "class_load": ["bench.class_load"],
     "vector_index": ["bench.vector_index"],
 }

@@ -72,8 +72,8 @@ def test_classic_preset_is_the_notebook_recipe():
 
 
 def test_presets_are_reachable_by_name():
-    assert set(PRESETS) == {"quick", "classic", "best"}
-    assert preset("best").architecture == "cnn"
+    assert set(PRESETS) == {"quick", "classic", "best", "vit"}
+    assert preset("best").architecture == "cnn" and preset("vit").architecture == "vit"
     with pytest.raises(ValueError, match="unknown preset"):
         preset("fastest")
 
