@@ -266,7 +266,7 @@ def placement_figure(
     layout = {
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-        "legend": {"itemsizing": "constant", "orientation": "h", "y": -0.02, "yanchor": "top"},
+        "legend": {"itemsizing": "constant", "orientation": "h", "y": -0.1, "yanchor": "top"},
         "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
         "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
         "title": {"text": title, "font": {"size": 14}},
