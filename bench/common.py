@@ -4,7 +4,6 @@ The app server they start comes from ``explorer_ui.app_server``, shared with the
 """
 
 import json
-import os
 import resource
 import statistics
 import sys
@@ -16,12 +15,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 def full_mnist_path() -> Path | None:
     """Full MNIST for benchmarks: ``$SIAMESE_MNIST``, else Keras' cached copy; ``None`` when neither exists."""
-    from siamese.data.mnist import ENVIRONMENT_VARIABLE, keras_cache_path
+    from siamese.data.mnist import full_mnist_file
 
-    for candidate in (os.environ.get(ENVIRONMENT_VARIABLE), keras_cache_path()):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+    return full_mnist_file()
 
 
 def full_mnist():

@@ -270,6 +270,7 @@ def placement_figure(
         "xaxis": {"title": {"text": "PCA 1"}, "showticklabels": False, "zeroline": False},
         "yaxis": {"title": {"text": "PCA 2"}, "showticklabels": False, "zeroline": False},
         "title": {"text": title, "font": {"size": 14}},
+        "modebar": {"orientation": "v"},  # down the right edge: across the top it covers the title on a phone
     }
     return go.Figure(data=traces, layout=layout)
 

@@ -21,12 +21,10 @@ SHARED_TEST_MNIST = REPOSITORY.parent / "shared" / "data" / "mnist.npz"
 
 def find_full_mnist() -> Path | None:
     """Full MNIST for tests: ``$SIAMESE_MNIST`` as given, Keras' cache, the shared test data; ``None`` if absent."""
-    from siamese.data.mnist import keras_cache_path
+    from siamese.data.mnist import full_mnist_file
 
-    for candidate in (GIVEN_MNIST, keras_cache_path(), SHARED_TEST_MNIST):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+    # $SIAMESE_MNIST now says "embedded" for the app under test: the file named before is a candidate.
+    return full_mnist_file(GIVEN_MNIST, SHARED_TEST_MNIST)
 
 
 @pytest.fixture(scope="session")

@@ -120,6 +120,16 @@ def _with_skipped(data: MnistData, skipped: list[str]) -> MnistData:
     return dataclasses.replace(data, skipped=tuple(skipped))
 
 
+def full_mnist_file(*candidates: str | Path | None) -> Path | None:
+    """The first full-MNIST file that exists: ``$SIAMESE_MNIST`` if it names a file, Keras' cached copy,
+    then ``candidates`` in order; ``None`` if there is none. Nothing is read or downloaded."""
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    for candidate in (chosen, keras_cache_path(), *candidates):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
 def keras_cache_path() -> Path:
     """Where Keras keeps ``mnist.npz`` (``$KERAS_HOME`` or ``~/.keras``)."""
     keras_home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"

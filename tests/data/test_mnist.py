@@ -163,3 +163,21 @@ def test_the_one_variable_can_also_name_a_source_outright(monkeypatch):
     monkeypatch.setenv(mnist_module.ENVIRONMENT_VARIABLE, "keras")
     monkeypatch.setattr(mnist_module, "load_keras_mnist", lambda **kwargs: "Keras' MNIST")
     assert mnist_module.load_mnist("auto") == "Keras' MNIST"
+
+
+def test_full_mnist_file_looks_in_the_variable_then_keras_cache_then_the_given_places(tmp_path, monkeypatch):
+    from siamese.data.mnist import full_mnist_file
+
+    named, cached, extra = tmp_path / "named.npz", tmp_path / "keras" / "datasets" / "mnist.npz", tmp_path / "x.npz"
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("SIAMESE_MNIST", str(named))
+    assert full_mnist_file(extra) is None  # nothing exists yet, and nothing is downloaded
+    extra.write_bytes(b"")
+    assert full_mnist_file(None, extra) == extra
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"")
+    assert full_mnist_file(extra) == cached
+    named.write_bytes(b"")
+    assert full_mnist_file(extra) == named
+    monkeypatch.setenv("SIAMESE_MNIST", "embedded")  # a source's name, not a file
+    assert full_mnist_file(extra) == cached
