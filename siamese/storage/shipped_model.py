@@ -49,7 +49,8 @@ DIGITS_ONLY_RECIPE = PRESETS["best"].replace(
 )
 # The same network and digits with the background symbols, in batches of four images a class, learnt
 # with InfoNCE: each image is pulled to its own class against every other class in its batch at once,
-# which is what lets the distance carry over to shapes it never saw (bench/losses.py, BENCHMARKS.md).
+# which is what lets the distance carry over to shapes it never saw (BENCHMARKS.md: 20-way 1-shot on
+# unseen symbols 0.911 against contrastive's 0.786, with digits alike).
 # Symbols enter batches in proportion to their drawings (no fixed share): a fixed half of every batch
 # lifted the unseen symbols' one-shot accuracy by 0.01 but cost the digits' 5-NN its 0.995.
 RECIPE = DIGITS_ONLY_RECIPE.including_symbols().replace(
