@@ -81,7 +81,7 @@ def describe(config: TrainingConfig, data: MnistData) -> None:
     )
     held_out += " · with the symbols" if config.with_symbols else ""
     st.caption(
-        f"{config.architecture.upper()} · D={config.embedding_dim} · {config.loss} (margin {config.margin:g}) · "
+        f"{config.architecture.upper()} · D={config.embedding_dim} · {config.loss_with_setting} · "
         f"{config.metric} · {config.pair_mining} pairs · {config.optimizer} lr {config.learning_rate:g} · "
         f"batch {config.batch_size} · {config.epochs} epochs · on {data.description}{held_out}"
     )

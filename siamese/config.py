@@ -282,6 +282,15 @@ class TrainingConfig:
             raise ValueError(f"batch_size {self.batch_size} must be a multiple of examples_per_class {per_class}")
 
     @property
+    def loss_with_setting(self) -> str:
+        """The loss and the one setting it uses: "contrastive (margin 1)", "infonce (temperature 0.1)"."""
+        if self.loss in (Loss.CONTRASTIVE, Loss.TRIPLET):
+            return f"{self.loss} (margin {self.margin:g})"
+        if self.loss == Loss.INFONCE:
+            return f"{self.loss} (temperature {self.temperature:g})"
+        return f"{self.loss} (learned scale and bias)"
+
+    @property
     def augmentation(self) -> Augmentation:
         """The random changes made to training images."""
         return Augmentation(

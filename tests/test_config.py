@@ -111,3 +111,12 @@ def test_every_setting_has_one_description_that_the_page_and_the_cli_both_show()
         assert setting.label and len(setting.help) > 20, setting.name
         assert helps[setting.name] == setting.help.replace("%", "%%"), setting.name
     assert {setting.name for setting in SETTINGS} == {field for field in TrainingConfig().to_dict()}
+
+
+def test_each_loss_is_described_with_the_setting_it_uses():
+    assert TrainingConfig(loss="contrastive", margin=0.5).loss_with_setting == "contrastive (margin 0.5)"
+    assert TrainingConfig(loss="triplet", margin=0.2).loss_with_setting == "triplet (margin 0.2)"
+    infonce = TrainingConfig(loss="infonce", temperature=0.1, margin=3.0)
+    assert infonce.loss_with_setting == "infonce (temperature 0.1)"  # its margin plays no part
+    cosine = TrainingConfig(loss="cosine_bce", metric="cosine")
+    assert cosine.loss_with_setting == "cosine_bce (learned scale and bias)"
