@@ -213,7 +213,7 @@ def test_the_canvas_is_the_black_square_alone_with_undo_and_clear_under_it(app_u
     assert_no_errors(page)
 
 
-ROUNDS = 16  # drawings per input kind, each made the moment Clear is pressed
+ROUNDS = 12  # drawings per input kind, each made the moment Clear is pressed
 METRIC_SHOWS = """digit => {
     const value = document.querySelector('[data-testid="stMetricValue"]');
     return value !== null && value.innerText.trim() === digit;
