@@ -346,7 +346,8 @@ def board_chart(figure: go.Figure, *, projector: bool) -> go.Figure:
     figure.update_yaxes(tickfont=font, title={"font": font})
     figure.update_traces(textfont=font, constraintext="none", cliponaxis=False, selector={"type": "bar"})
     figure.update_traces(textfont=font, selector={"type": "heatmap"})
-    if projector:  # "100" fits over a bar in large type, "100%" does not: the axis says they are percent
+    if projector and any(trace.type == "bar" for trace in figure.data):
+        # "100" fits over a bar in large type, "100%" does not: the bar chart's axis says they are percent.
         figure.for_each_trace(lambda bar: bar.update(text=[str(t).rstrip("%") for t in bar.text]), {"type": "bar"})
         figure.update_layout(bargap=0.1, yaxis={"title": {"text": "read right (%)"}})
     return figure

@@ -14,7 +14,7 @@ from explorer_ui.class_board import (
     misread_caption,
     retention_days,
 )
-from explorer_ui.evaluation_charts import accuracy_figure
+from explorer_ui.evaluation_charts import accuracy_figure, confusion_figure
 from explorer_ui.pictures import DIFFERENT_COLOUR, DIGIT_COLOURS
 
 
@@ -74,3 +74,10 @@ def test_the_retention_setting_is_read_or_said_wrong(monkeypatch, setting, days,
         monkeypatch.setenv(class_board.RETENTION_VARIABLE, setting)
     found, said = retention_days()
     assert found == days and problem in said and bool(said) == bool(problem)
+
+
+def test_projector_mode_says_percent_on_the_bar_chart_alone():
+    assert board_chart(accuracy_figure(_per_digit()), projector=True).layout.yaxis.title.text == "read right (%)"
+    confusion = board_chart(confusion_figure(SimpleNamespace(confusion=np.eye(10, dtype=int))), projector=True)
+    assert confusion.layout.yaxis.title.text == "meant"
+    assert _map(projector=True).layout.yaxis.title.text != "read right (%)"
