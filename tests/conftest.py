@@ -27,6 +27,19 @@ def find_full_mnist() -> Path | None:
     return full_mnist_file(GIVEN_MNIST, SHARED_TEST_MNIST)
 
 
+POSTGRES_VARIABLE = "SIAMESE_TEST_DATABASE_URL"
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL database's URL; skips the test without one, and fails it on CI, which must have one."""
+    url = os.environ.get(POSTGRES_VARIABLE)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test PostgreSQL: .ci/run sets {POSTGRES_VARIABLE}")
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (e.g. postgresql+psycopg://user@localhost/db)")
+    return url
+
+
 @pytest.fixture(scope="session")
 def embedded_data():
     from siamese.data.mnist import load_mnist

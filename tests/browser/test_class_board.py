@@ -4,7 +4,6 @@ the students' screens. Screens are saved under ``artifacts/screenshots/``."""
 
 import csv
 import io
-import os
 import re
 
 import numpy as np
@@ -18,10 +17,10 @@ from siamese.data.mnist import load_embedded_mnist, load_npz
 from tests.browser.pen import clear_button, mouse_strokes, touch_strokes
 from tests.browser.test_app_in_chromium import assert_no_errors, go_to, open_app, predicted_digit, wait_until_idle
 from tests.browser.test_devices import PHONE, TABLET, screenshot_full
+from tests.conftest import postgres_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-POSTGRES_VARIABLE = "SIAMESE_TEST_DATABASE_URL"
 LAPTOP, PROJECTOR, SMALL_PROJECTOR = (1280, 800), (1920, 1080), (1366, 768)
 # What a student might type as a nickname, to see it shown as typed. The image points at a port
 # nothing listens on: a request to it would be the teacher's browser fetching a student's link.
@@ -63,15 +62,6 @@ def servers(tmp_path, browser):
     for server in started:
         if server.process is not None:
             stop_app(server.process)
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_VARIABLE)
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test PostgreSQL: .ci/run sets {POSTGRES_VARIABLE}")
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (e.g. postgresql+psycopg://user@localhost/db)")
-    return url
 
 
 # ---------------------------------------------------------------- what a teacher and a student do
@@ -290,7 +280,7 @@ def test_a_class_walk_with_a_server_killed_mid_class(servers, new_page, tmp_path
 
 
 def test_two_servers_share_one_board_on_postgresql(servers, new_page, tmp_path):
-    database_url = _postgres_url()
+    database_url = postgres_url()
     first = servers(database_url=database_url)
     second = servers(database_url=database_url, cache=first.cache)
     teacher = new_page(*PROJECTOR)

@@ -31,25 +31,14 @@ from siamese.classroom.store import (
     ClassStoreError,
     sqlite_url,
 )
-from tests.conftest import REPOSITORY
-
-POSTGRES_VARIABLE = "SIAMESE_TEST_DATABASE_URL"
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_VARIABLE)
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test PostgreSQL: .ci/run sets {POSTGRES_VARIABLE}")
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (e.g. postgresql+psycopg://user@localhost/db)")
-    return url
+from tests.conftest import REPOSITORY, postgres_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     if request.param == "sqlite":
         return ClassStore(sqlite_url(tmp_path / "classes.sqlite"))
-    return ClassStore(_postgres_url())
+    return ClassStore(postgres_url())
 
 
 def _drawing(seed: int = 0) -> np.ndarray:
@@ -308,7 +297,7 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_server_killed_mid_storm_loses_no_acknowledged_drawing(tmp_path, backend):
-    url = sqlite_url(tmp_path / "classes.sqlite") if backend == "sqlite" else _postgres_url()
+    url = sqlite_url(tmp_path / "classes.sqlite") if backend == "sqlite" else postgres_url()
     code, _ = ClassStore(url).start_class()
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, url, code], cwd=REPOSITORY, stdout=subprocess.PIPE, text=True
