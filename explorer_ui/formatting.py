@@ -1,5 +1,6 @@
 """Numbers and text as a student reads them."""
 
+import html
 import re
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
@@ -14,3 +15,9 @@ def plain(text: str) -> str:
     """``text`` to show inside Markdown exactly as typed: every Markdown sign escaped, so a name like
     ``**<b>hi</b>**`` shows as those characters, never as bold, a link, an image or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def chart_plain(text: str) -> str:
+    """``text`` to show in a Plotly legend or hover exactly as typed: Plotly reads ``<b>``, ``<a href>``
+    and the like in trace names, so ``<``, ``>`` and ``&`` are written as entities."""
+    return html.escape(text, quote=False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer_ui.formatting import chart_plain
 from explorer_ui.pictures import DIGIT_COLOURS, INK_COLOUR
 from siamese.conventions import NUM_CLASSES
 
@@ -211,14 +212,14 @@ def symbol_traces(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
     return tuple(
         _trace_dict(
             points[labels == number],
-            name=f"“{name}”",
+            name=f"“{chart_plain(name)}”",
             marker={
                 "symbol": markers[number % len(markers)],
                 "size": 14,
                 "color": "#ffffff",
                 "line": {"color": INK_COLOUR, "width": 2},
             },
-            hover=f"a drawing of “{name}”",
+            hover=f"a drawing of “{chart_plain(name)}”",
         )
         for number, name in enumerate(names)
     )
