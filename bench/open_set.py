@@ -27,7 +27,13 @@ from siamese.data.symbol_classes import Split  # noqa: E402
 from siamese.data.symbol_corpus import load_symbol_corpus  # noqa: E402
 from siamese.networks.models import embed  # noqa: E402
 from siamese.search.neighbour_index import NeighbourIndex  # noqa: E402
-from siamese.search.open_set import OpenSetRule, calibrate_model, digit_centres, identify  # noqa: E402
+from siamese.search.open_set import (  # noqa: E402
+    OpenSetRule,
+    calibrate_model,
+    digit_centres,
+    embed_known_shapes,
+    identify,
+)
 from siamese.search.symbols import SymbolSet  # noqa: E402
 from siamese.storage.model_folders import load_model  # noqa: E402
 from siamese.storage.shipped_model import load_shipped_model  # noqa: E402
@@ -57,14 +63,16 @@ def main() -> None:
     model = load_model(model_folder) if model_folder else load_shipped_model()
     data = load_embedded_mnist()
     network, metric = model.embedding_network, model.config.metric
+    corpus = load_symbol_corpus()
+    known = embed_known_shapes(network, data, model.config, corpus.only(Split.BACKGROUND).images)
     if "open_set" in model.metrics:
         rule = OpenSetRule.from_dict(model.metrics["open_set"])
     else:
-        rule = calibrate_model(network, data, model.config, load_symbol_corpus(splits=(Split.CALIBRATION,)))
+        rule = calibrate_model(network, data, model.config, corpus.only(Split.CALIBRATION), known=known)
     references = embed(network, data.x_train)
     index = NeighbourIndex(network, references, data.y_train, metric=metric)
     centres = digit_centres(references, data.y_train, metric=metric)
-    unseen = load_symbol_corpus().only(Split.EVALUATION)
+    unseen = corpus.only(Split.EVALUATION)
     unseen_embeddings = embed(network, unseen.images)
     generator = np.random.default_rng(0)
     named, rejected = [], []
@@ -72,12 +80,14 @@ def main() -> None:
         symbols, asked = episode(unseen, generator)
         examples = embed(network, symbols.images)
         for row, truth in asked:
-            answer = identify(unseen_embeddings[row], symbols, examples, index, rule=rule, centres=centres)
+            answer = identify(unseen_embeddings[row], symbols, examples, index, rule=rule, centres=centres, known=known)
             (named if truth else rejected).append(answer.symbol == truth if truth else answer.is_none_of_these)
     drawn = stroke_digits(20, seed=11)
     digit_inputs = np.stack([preprocess_drawing(digit.rgba, background="dark").centred for digit in drawn])
     read = [
-        identify(embedding, SymbolSet(), np.zeros((0, embedding.size)), index, rule=rule, centres=centres).digit
+        identify(
+            embedding, SymbolSet(), np.zeros((0, embedding.size)), index, rule=rule, centres=centres, known=known
+        ).digit
         == digit.label
         for embedding, digit in zip(embed(network, digit_inputs), drawn, strict=True)
     ]

@@ -14,6 +14,8 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui.data_source import cache_root, data_fingerprint, data_key
+from explorer_ui.known_shapes import known_shapes
+from explorer_ui.known_shapes import start as start_known_shapes
 from explorer_ui.unseen_verdicts import Embedder
 from siamese.data.mnist import MnistData
 
@@ -331,7 +333,7 @@ def open_set_rule(model: TrainedModel, data: MnistData) -> OpenSetRule:
     """How ``model`` tells a taught symbol, a digit and "none of these" apart (``siamese.search.open_set``).
 
     Saved with the model when it was made with symbols (the shipped model); otherwise fitted once on the
-    calibration symbols (seconds) and kept on disk for a saved model.
+    calibration symbols (seconds, once its known shapes are ready) and kept on disk for a saved model.
     """
     from siamese.search.open_set import OpenSetRule
 
@@ -348,9 +350,10 @@ def _open_set_rule(model_key: str, _model: TrainedModel, _data: MnistData) -> Op
 
     def compute() -> dict:
         calibration = load_symbol_corpus(cache_root(), splits=(Split.CALIBRATION,))
-        return calibrate_model(_model.embedding_network, _data, _model.config, calibration).to_dict()
+        known = start_known_shapes(_model, _data).result()  # under this function's own spinner
+        return calibrate_model(_model.embedding_network, _data, _model.config, calibration, known=known).to_dict()
 
-    return OpenSetRule.from_dict(_on_disk(_model, _data, "open-set", compute))
+    return OpenSetRule.from_dict(_on_disk(_model, _data, "open-set-with-votes", compute))
 
 
 def digit_centres(model: TrainedModel, data: MnistData) -> np.ndarray:
@@ -378,6 +381,7 @@ def name_drawing(model: TrainedModel, data: MnistData, symbols, drawing: np.ndar
         index,
         rule=open_set_rule(model, data),
         centres=digit_centres(model, data),
+        known=known_shapes(model, data),
     )
 
 

@@ -15,11 +15,13 @@ from explorer_ui.canvas import CANVAS_SIZE, DEFAULT_PEN_WIDTH, canvas_available,
 from explorer_ui.canvas import explain_status as explain_canvas
 from explorer_ui.default_model import active_model, digits_only_model, get_network_ready, shipped_model
 from explorer_ui.formatting import format_distance, plain
+from explorer_ui.known_shapes import start as start_known_shapes
 from explorer_ui.maps import placement_figure
 from explorer_ui.page import page_setup
 from explorer_ui.pictures import NEUTRAL_COLOUR, RIGHT_MARK, SAME_COLOUR, digit_grid, digit_picture
 from siamese.data.drawing import DrawingSteps
 from siamese.data.mnist import MnistData
+from siamese.search.open_set import VOTE_NEIGHBOURS
 from siamese.search.symbols import MAX_EXAMPLES, MAX_NAME_LENGTH, MAX_SYMBOLS, SymbolSet
 from siamese.storage.trained_model import TrainedModel
 
@@ -112,10 +114,12 @@ def show_answer(answer, symbols: SymbolSet, data: MnistData) -> None:
     st.caption(
         f"How it decides: your nearest drawing names it if it lies within {format_distance(rule.symbol_threshold)} "
         f"and nearer than any training digit; otherwise it is a digit if it lies within "
-        f"{format_distance(rule.digit_threshold)} of that digit's centre; otherwise none of these. Both limits "
-        "were set on symbols this network never saw. "
-        f"Here the nearest example is at {format_distance(nearest.distance)} and the nearest digit centre at "
-        f"{format_distance(answer.centre_distance)}."
+        f"{format_distance(rule.digit_threshold)} of that digit's centre and at least {rule.digit_votes} of the "
+        f"{VOTE_NEIGHBOURS} shapes it learnt that lie nearest are digits, not symbols; otherwise none of these. The "
+        "limits were set on symbols this network never saw. "
+        f"Here the nearest example is at {format_distance(nearest.distance)}, the nearest digit centre at "
+        f"{format_distance(answer.centre_distance)}, and {answer.digit_votes} of its {VOTE_NEIGHBOURS} nearest "
+        "learnt shapes are digits."
         + (
             " If you meant one of your symbols, add this drawing to it above: a few drawings in different styles "
             "teach it more than one."
@@ -225,6 +229,7 @@ def main() -> None:
     st.divider()
     keep(symbols)
     get_network_ready(model)
+    start_known_shapes(model, data)  # the rule's learnt shapes, made while the student teaches
 
 
 main()

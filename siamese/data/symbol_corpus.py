@@ -211,17 +211,21 @@ def _draw_classes(chunk, seed: int, variation: Variation, font_names: tuple[str,
     return np.concatenate(images), np.array(labels, dtype=np.int64), np.array(fonts, dtype=np.int64)
 
 
-def drawn_font_digits(*, drawings_per_font: int = 2, seed: int = CORPUS_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Digits drawn from the Hershey fonts' own digits, like the symbols: ``(n, 28, 28) float32``, ``(n,) int64``.
+def drawn_font_digits(
+    *, drawings_per_font: int = 2, seed: int = CORPUS_SEED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits drawn from the Hershey fonts' own digits, like the symbols.
 
-    Drawn digits, not MNIST's, for fitting how far a drawn digit may lie from its kind (``open_set``).
-    Only the pen-stroke fonts: the outline fonts' digits are left to benchmarks of reading digits.
+    Returns ``(n, 28, 28) float32`` images, ``(n,) int64`` digits and ``(n,) str`` the font of each.
+    Drawn digits, not MNIST's, for telling a drawn digit from a symbol (``open_set``). Only the
+    pen-stroke fonts: the outline fonts' digits are left to benchmarks of reading digits.
     """
     sources = [source for source in glyph_sources() if source.family == DIGIT_FAMILY and source.kind == HERSHEY]
     generator = np.random.default_rng([seed, len(sources)])
     images = [draw_glyph(source, Variation(), generator) for source in sources for _ in range(drawings_per_font)]
     labels = [int(source.character) for source in sources for _ in range(drawings_per_font)]
-    return np.stack(images), np.array(labels, dtype=np.int64)
+    fonts = [source.font for source in sources for _ in range(drawings_per_font)]
+    return np.stack(images), np.array(labels, dtype=np.int64), np.array(fonts)
 
 
 def load_symbol_corpus(

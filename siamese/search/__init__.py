@@ -13,5 +13,5 @@ __all__, __getattr__, __dir__ = public_face(__name__, {
     **names_in("neighbour_index", "NeighbourIndex", "QueryResult"),
     **names_in("symbols", "SymbolSet"),
     **names_in("open_set", "OpenSetRule", "Identification", "identify", "calibrate_open_set", "calibrate_model",
-               "digit_centres"),
+               "digit_centres", "KnownShapes", "known_shapes", "embed_known_shapes"),
 })  # fmt: skip

@@ -3,7 +3,14 @@
 The rule (``identify``): a drawing is the taught symbol whose example lies nearest, if that example
 is within ``OpenSetRule.symbol_threshold`` and nearer than every training digit; otherwise it is a
 digit (the vote of its nearest training digits) if it lies within ``digit_threshold`` of that kind
-of digit's centre (the mean of its training embeddings); otherwise it is none of these.
+of digit's centre (the mean of its training embeddings) *and* at least ``digit_votes`` of its
+``VOTE_NEIGHBOURS`` nearest ``KnownShapes`` are digits; otherwise it is none of these.
+
+The known shapes are what the network learnt, both kinds: training digits, digits drawn from fonts,
+and the background symbols it trained on. A distance limit alone lets a "G" pass for a 6 or a "σ" for
+a 0: the limit must be wide enough for every way of writing a 6, and there is no telling from one
+distance whether the space beyond a digit is empty. The symbols the network learnt fill that space;
+a drawing whose neighbours are mostly learnt symbols is not a digit, however near a digit it lies.
 
 Both limits are fitted (``calibrate_open_set``) on what the network never trained on. The symbol
 limit comes from symbol classes the network never saw (the corpus's ``calibration`` split), used the
@@ -15,6 +22,7 @@ nothing about how far apart unseen symbols fall.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +31,22 @@ from siamese.conventions import NUM_CLASSES, check_metric, predict_same
 from siamese.distances import pairwise_distances
 
 CALIBRATION_EPISODES = 400
+VOTE_NEIGHBOURS = 10
+# A drawing counts as digit-like when digits are at least as common among its nearest known shapes as
+# among all of them (about a quarter: 3 of 10). A drawing among digits has far more, one among the
+# symbols the network learnt far fewer. A stricter margin (1.5: 4 of 10) turned away clean pen-drawn
+# 0s and 9s that lie near learnt symbols drawn with the same pen (BENCHMARKS.md).
+VOTE_MARGIN = 1.0
+KNOWN_DIGITS_EACH = 400  # training digits of each kind among the known shapes: the same with any data source
+# Digits drawn from each pen-stroke font, of each kind, among the known shapes: drawings on the canvas
+# are pen strokes, like the symbols the network learnt, and need digits drawn that way to be near.
+KNOWN_FONT_DRAWINGS = 10
+KNOWN_FONT_SEED = 1  # not the seed of the drawn digits the rule is checked on (``drawn_font_digits``' default)
 DIGIT_ACCEPTANCE = 0.99  # the share of drawn and validation digits the digit limit must keep
 TAUGHT_PER_EPISODE = 3
 EXAMPLES_PER_SYMBOL = 3
 QUERIES_PER_SYMBOL = 3
+VOTE_BLOCK = 512
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +56,7 @@ class OpenSetRule:
     symbol_threshold: float
     digit_threshold: float
     metric: str
+    digit_votes: int = 0  # of VOTE_NEIGHBOURS known shapes (``KnownShapes.votes_needed``); 0: the limit alone
     taught_named_right: float = float("nan")  # on the calibration episodes
     untaught_rejected: float = float("nan")
     digits_accepted: float = float("nan")
@@ -62,18 +83,84 @@ class Neighbour:
 class Identification:
     """The answer to a query: ``symbol`` (a taught name), else ``digit``, else neither ("none of these").
 
-    ``centre_distance`` is the query's distance to the nearest digit centre, ``rule`` the limits used.
+    ``centre_distance`` is the query's distance to the nearest digit centre, ``digit_votes`` how many of
+    its ``VOTE_NEIGHBOURS`` nearest known shapes are digits, ``rule`` the limits used.
     """
 
     symbol: str | None
     digit: int | None
     nearest: tuple[Neighbour, ...]
     centre_distance: float
+    digit_votes: int
     rule: OpenSetRule
 
     @property
     def is_none_of_these(self) -> bool:
         return self.symbol is None and self.digit is None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnownShapes:
+    """The shapes the network learnt, embedded, each marked digit or symbol; see the module's rule.
+
+    ``embeddings`` (n, D) float32; ``is_digit`` (n,) bool; ``sources`` (n,) str: where each came
+    from ("mnist", a font's name, "symbols"), so that a drawn digit can be checked without its own font.
+    """
+
+    embeddings: np.ndarray
+    is_digit: np.ndarray
+    sources: np.ndarray
+    metric: str
+
+    def __len__(self) -> int:
+        return len(self.is_digit)
+
+    def votes_needed(self, *, k: int = VOTE_NEIGHBOURS) -> int:
+        """How many of a drawing's ``k`` nearest known shapes must be digits: ``VOTE_MARGIN`` times their share."""
+        return min(k, math.ceil(VOTE_MARGIN * k * float(np.mean(self.is_digit))))
+
+    def digit_votes(
+        self, queries: np.ndarray, *, k: int = VOTE_NEIGHBOURS, excluding: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``(q,) int``: how many of each query's ``k`` nearest known shapes are digits.
+
+        ``excluding`` ``(q,) str`` leaves out, for each query, the known shapes of that source.
+        """
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        votes = np.zeros(len(queries), dtype=np.int64)
+        for start in range(0, len(queries), VOTE_BLOCK):  # (block, n) distances at a time: bounded memory
+            block = slice(start, start + VOTE_BLOCK)
+            distances = pairwise_distances(queries[block], self.embeddings, metric=self.metric)
+            if excluding is not None:
+                distances[np.asarray(excluding)[block, None] == self.sources[None, :]] = np.inf
+            nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
+            votes[block] = self.is_digit[nearest].sum(axis=1)
+        return votes
+
+
+def known_shapes(
+    digit_embeddings: np.ndarray,
+    digit_sources: np.ndarray,
+    symbol_embeddings: np.ndarray,
+    *,
+    metric: str,
+) -> KnownShapes:
+    """``KnownShapes`` from digits ``(m, D)`` (each with its source) and learnt symbols ``(s, D)``."""
+    check_metric(metric)
+    return KnownShapes(
+        embeddings=np.concatenate([digit_embeddings, symbol_embeddings]).astype(np.float32),
+        is_digit=np.r_[np.ones(len(digit_embeddings), bool), np.zeros(len(symbol_embeddings), bool)],
+        sources=np.r_[np.asarray(digit_sources, dtype=str), np.full(len(symbol_embeddings), "symbols")],
+        metric=metric,
+    )
+
+
+def known_digit_rows(labels: np.ndarray, *, each: int = KNOWN_DIGITS_EACH, seed: int = 0) -> np.ndarray:
+    """``(<= 10 * each,)`` sorted rows of ``labels`` (training digits): up to ``each`` of every digit, seeded."""
+    generator = np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    rows = [generator.permutation(np.flatnonzero(labels == digit))[:each] for digit in range(NUM_CLASSES)]
+    return np.sort(np.concatenate(rows))
 
 
 def digit_centres(embeddings: np.ndarray, labels: np.ndarray, *, metric: str) -> np.ndarray:
@@ -107,13 +194,15 @@ def identify(
     *,
     rule: OpenSetRule,
     centres: np.ndarray,
+    known: KnownShapes,
     k: int = 5,
 ) -> Identification:
     """Name one drawing from its embedding ``(D,)`` (see the module's rule).
 
     ``symbols`` is a ``SymbolSet`` whose drawings have ``symbol_embeddings`` ``(n, D)``; ``digit_index``
-    a ``NeighbourIndex`` of the training digits, whose ``centres`` ``(10, D)`` come from ``digit_centres``.
-    The ``k`` nearest examples of both kinds are kept to show.
+    a ``NeighbourIndex`` of the training digits, whose ``centres`` ``(10, D)`` come from ``digit_centres``;
+    ``known`` the shapes the network learnt (``known_shapes``). The ``k`` nearest examples of both kinds
+    are kept to show.
     """
     metric = digit_index.metric
     digits = digit_index.neighbours_of(query_embedding, k=min(k, len(digit_index.reference_labels)))
@@ -133,8 +222,12 @@ def identify(
     symbol = None
     if nearest[0].kind == "symbol" and predict_same(nearest[0].distance, rule.symbol_threshold):
         symbol = nearest[0].name
-    digit = digits.predicted if symbol is None and predict_same(centre_distance, rule.digit_threshold) else None
-    return Identification(symbol=symbol, digit=digit, nearest=nearest, centre_distance=centre_distance, rule=rule)
+    votes = int(known.digit_votes(query_embedding)[0])
+    digit_like = predict_same(centre_distance, rule.digit_threshold) and votes >= rule.digit_votes
+    digit = digits.predicted if symbol is None and digit_like else None
+    return Identification(
+        symbol=symbol, digit=digit, nearest=nearest, centre_distance=centre_distance, digit_votes=votes, rule=rule
+    )
 
 
 def calibrate_open_set(
@@ -146,10 +239,12 @@ def calibrate_open_set(
     *,
     reference_embeddings: np.ndarray,
     reference_labels: np.ndarray,
+    known: KnownShapes,
+    digit_sources: np.ndarray | None = None,
     metric: str,
     seed: int = 0,
 ) -> OpenSetRule:
-    """Fit both limits on embeddings of classes the network never saw.
+    """Fit both limits on embeddings of classes the network never saw, and say how the whole rule does there.
 
     Parameters
     ----------
@@ -159,6 +254,10 @@ def calibrate_open_set(
         Digits that should be read as digits (validation digits, digits drawn from fonts).
     reference_embeddings, reference_labels : (r, D), (r,)
         The training digits, whose centres the digit limit is measured from.
+    known : the shapes the network learnt (``known_shapes``), for the digit vote.
+    digit_sources : (m,) str, optional
+        Where each digit came from: a digit is voted on without the known shapes of its own source
+        (a font's digits are not their own neighbours).
     """
     check_metric(metric)
     centres = digit_centres(reference_embeddings, reference_labels, metric=metric)
@@ -166,7 +265,9 @@ def calibrate_open_set(
     # Digits come first in a digit app: the limit keeps DIGIT_ACCEPTANCE of the digits it is shown; the
     # symbols it then rejects are what the network makes of them, not a trade the limit was tuned for.
     digit_threshold = float(np.quantile(digit_distances, DIGIT_ACCEPTANCE))
-    digits_accepted = float(np.mean(predict_same(digit_distances, digit_threshold)))
+    digit_votes = known.votes_needed()
+    votes = known.digit_votes(digit_embeddings, excluding=digit_sources)
+    digits_accepted = float(np.mean(predict_same(digit_distances, digit_threshold) & (votes >= digit_votes)))
     taught, untaught = _teaching_episodes(symbol_embeddings, symbol_labels, symbol_styles, metric=metric, seed=seed)
     right_distances = np.where(taught[:, 1] > 0, taught[:, 0], np.inf)  # named right only if nearest is its class
     symbol_threshold, named_right, rejected = _balanced_threshold(accept=right_distances, reject=untaught)
@@ -174,6 +275,7 @@ def calibrate_open_set(
         symbol_threshold=symbol_threshold,
         digit_threshold=digit_threshold,
         metric=metric,
+        digit_votes=digit_votes,
         taught_named_right=named_right,
         untaught_rejected=rejected,
         digits_accepted=digits_accepted,
@@ -227,20 +329,22 @@ def _balanced_threshold(*, accept: np.ndarray, reject: np.ndarray) -> tuple[floa
     return float((candidates[best] + following) / 2), float(accepted[best]), float(rejected[best])
 
 
-def calibrate_model(embedding_network, data, config, calibration, *, digit_drawings=None) -> OpenSetRule:
+def calibrate_model(
+    embedding_network, data, config, calibration, *, known: KnownShapes, font_digits=None
+) -> OpenSetRule:
     """``calibrate_open_set`` for a network: embeds what it needs and fits the rule.
 
     ``data`` is the ``MnistData`` it reads digits from (its training digits are the references, and
     the validation split of ``config`` gives digits to accept); ``calibration`` is a ``SymbolCorpus``
-    of classes the network never saw; ``digit_drawings`` (images, labels) are drawn digits to accept too
-    (default: ``symbol_corpus.drawn_font_digits()``).
+    of classes the network never saw; ``known`` its ``embed_known_shapes``; ``font_digits`` (images,
+    labels, fonts) are drawn digits to accept too (default: ``symbol_corpus.drawn_font_digits()``).
     """
     from siamese.data.symbol_corpus import drawn_font_digits
     from siamese.networks.models import embed
     from siamese.training.trainer import training_split
 
     _, _, x_validation, y_validation = training_split(config, data)
-    drawn_images, drawn_labels = digit_drawings if digit_drawings is not None else drawn_font_digits()
+    drawn_images, drawn_labels, drawn_fonts = font_digits if font_digits is not None else drawn_font_digits()
     digits = np.concatenate([x_validation, drawn_images])
     seen = ~np.isin(data.y_train, config.held_out_digits)  # held-out digits have no centre: never "a digit"
     return calibrate_open_set(
@@ -251,5 +355,29 @@ def calibrate_model(embedding_network, data, config, calibration, *, digit_drawi
         np.concatenate([y_validation, drawn_labels]),
         reference_embeddings=embed(embedding_network, data.x_train[seen]),
         reference_labels=data.y_train[seen],
+        known=known,
+        digit_sources=np.r_[np.full(len(y_validation), "validation"), drawn_fonts],
+        metric=config.metric,
+    )
+
+
+def embed_known_shapes(embedding_network, data, config, learnt_symbols: np.ndarray, *, font_digits=None) -> KnownShapes:
+    """``KnownShapes`` for a network: up to ``KNOWN_DIGITS_EACH`` of each training digit of ``data`` it
+    learnt (not held out), digits drawn from fonts (``font_digits``: images, labels, fonts; default
+    ``KNOWN_FONT_DRAWINGS`` of each digit in each pen-stroke font) and ``learnt_symbols`` ``(s, 28, 28)``,
+    the background symbols."""
+    from siamese.data.symbol_corpus import drawn_font_digits
+    from siamese.networks.models import embed
+
+    if font_digits is None:
+        font_digits = drawn_font_digits(drawings_per_font=KNOWN_FONT_DRAWINGS, seed=KNOWN_FONT_SEED)
+    drawn_images, drawn_labels, drawn_fonts = font_digits
+    rows = known_digit_rows(data.y_train)
+    rows = rows[~np.isin(data.y_train[rows], config.held_out_digits)]
+    drawn = ~np.isin(drawn_labels, config.held_out_digits)
+    return known_shapes(
+        embed(embedding_network, np.concatenate([data.x_train[rows], drawn_images[drawn]])),
+        np.r_[np.full(len(rows), "mnist"), drawn_fonts[drawn]],
+        embed(embedding_network, learnt_symbols),
         metric=config.metric,
     )

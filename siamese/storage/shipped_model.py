@@ -134,7 +134,7 @@ def package_shipped_model(model: TrainedModel, full_mnist: MnistData, folder: st
     """Save a network trained as ``make_shipped_model`` trains, with its test figures on full MNIST and the
     embedded test split, its one-shot figures on the unseen symbols, its open-set rule and checksums."""
     from siamese.data.symbol_classes import Split
-    from siamese.search.open_set import calibrate_model
+    from siamese.search.open_set import calibrate_model, embed_known_shapes
     from siamese.storage.model_folders import save_model
     from siamese.storage.trained_model import ModelOrigin
 
@@ -143,12 +143,14 @@ def package_shipped_model(model: TrainedModel, full_mnist: MnistData, folder: st
     name = NAME if model.config.with_symbols else DIGITS_ONLY_NAME
     model = dataclasses.replace(model, name=name, origin=ModelOrigin.SHIPPED)
     calibration = symbols.only(Split.CALIBRATION)
+    network = model.embedding_network
+    known = embed_known_shapes(network, training_digits, model.config, symbols.only(Split.BACKGROUND).images)
     figures = {
         "data": training_digits.description,
         "full_mnist_test": _test_figures(model, full_mnist),
         "embedded_test": _test_figures(model, load_embedded_mnist()),
         "unseen_symbols": _one_shot_figures(model, symbols.only(Split.EVALUATION)),
-        "open_set": calibrate_model(model.embedding_network, training_digits, model.config, calibration).to_dict(),
+        "open_set": calibrate_model(network, training_digits, model.config, calibration, known=known).to_dict(),
     }
     model = dataclasses.replace(model, metrics={**model.metrics, **figures})
     folder = save_model(model, folder)

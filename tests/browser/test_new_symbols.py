@@ -1,10 +1,10 @@
 """New symbols in Chromium: teach symbols by drawing them, then ask about them, about others, and about digits.
 
-The symbols are evaluation classes of the symbol corpus (never trained on), chosen by a seeded draw
-among those the pen-stroke Hershey fonts draw in at least two fonts. Each is taught with three
-drawings in one font and asked about in its other fonts; untaught symbols come from the other
-evaluation classes; digits are drawn with pen-stroke templates. All are drawn stroke by stroke on
-the real canvas with the mouse.
+The symbols are evaluation classes of the symbol corpus (never trained on), chosen by a seeded draw.
+Each taught symbol is one the pen-stroke Hershey fonts draw in at least two fonts: it is taught with
+three drawings in one font and asked about in its other fonts. Untaught symbols are drawn from the
+other evaluation classes that a pen-stroke font draws; digits are drawn with pen-stroke templates. All
+are drawn stroke by stroke on the real canvas with the mouse.
 """
 
 import random
@@ -37,9 +37,10 @@ def _hershey_fonts(symbol_class) -> dict[str, list]:
 
 def _chosen_symbols():
     """Seeded: three symbols to teach (with a font to teach in and others to ask in), twelve never taught."""
-    unseen = [c for c in symbol_classes() if c.split == Split.EVALUATION and len(_hershey_fonts(c)) >= 2]
-    picked = random.Random(2026).sample(unseen, TAUGHT + UNTAUGHT)
-    return picked[:TAUGHT], picked[TAUGHT:]
+    drawable = [c for c in symbol_classes() if c.split == Split.EVALUATION and _hershey_fonts(c)]
+    taught = random.Random(2026).sample([c for c in drawable if len(_hershey_fonts(c)) >= 2], TAUGHT)
+    untaught = random.Random(2027).sample([c for c in drawable if c not in taught], UNTAUGHT)
+    return taught, untaught
 
 
 def _canvases(page):
@@ -115,10 +116,6 @@ def test_taught_symbols_are_named_untaught_ones_are_none_of_these_and_digits_sta
     wrong = [(a, t) for a, t in answers if a != t]
     print({kind: f"{sum(a == t for a, t in pairs)} of {len(pairs)}" for kind, pairs in kinds.items()}, wrong)
     assert rates["taught"] >= 0.90, (rates, wrong)
-    # Over all the evaluation classes bench/open_set.py finds 0.81 of untaught symbols answered "none of
-    # these". The classes drawn here, those with pen-stroke fonts, are mostly letters, which the network
-    # often places near a digit or a taught letter: 4 of 10 and 5 of 12 in two runs, about 0.6 in 250 such
-    # drawings made offline. The bar guards against a network that never says it (0 of 22 once).
-    assert rates["untaught"] >= 0.15, (rates, wrong)
+    assert rates["untaught"] >= 0.80, (rates, wrong)
     assert rates["digits"] >= 0.95, (rates, wrong)
     assert_no_errors(page)

@@ -83,5 +83,7 @@ def test_the_family_table_counts_classes_by_split():
 
 
 def test_drawn_font_digits_are_labelled_digits_from_the_pen_fonts():
-    images, labels = drawn_font_digits(drawings_per_font=1)
+    images, labels, fonts = drawn_font_digits(drawings_per_font=1)
     assert images.shape == (len(labels), 28, 28) and set(labels.tolist()) == set(range(10))
+    # One drawing of each digit per font: every font draws all ten.
+    assert all(sorted(labels[fonts == font].tolist()) == list(range(10)) for font in set(fonts.tolist()))
