@@ -1,10 +1,11 @@
 """New symbols: teach the network symbols of your own from a few drawings each, with no retraining.
 
-A new drawing's embedding is compared with the embeddings of the student's own examples and of the
-training digits, and ``siamese.search.open_set`` names it: a taught symbol, a digit, or none of these. Then
-two shipped networks show where they put shapes they never saw: the digits-only one squeezes them onto
-its digits, the one trained on hundreds of symbol classes gives them places of their own. Until
-something is drawn the page needs no network, so after a restart it shows while that loads.
+A new drawing's embedding is compared with the embeddings of the student's own examples, of the
+training digits and of the shapes the network learnt, and ``siamese.search.open_set`` names it: a taught
+symbol, a digit, or none of these. Then two shipped networks show where they put shapes they never saw:
+the digits-only one squeezes them onto its digits, the one trained on hundreds of symbol classes gives
+them places of their own. Until something is drawn the page needs no network, so after a restart it
+shows while that loads; the learnt shapes are embedded in the background meanwhile.
 """
 
 import streamlit as st
