@@ -3,9 +3,9 @@
 The rule asks whether a drawing's nearest learnt shapes are digits or symbols (``siamese.search.open_set``),
 which needs the network's embeddings of some 26,600 drawings: about a minute the first time on a
 machine (the symbol corpus is drawn, then embedded), seconds from the disk cache after that. The page
-starts the work as soon as it has shown itself (``start``), on a worker thread rather than in a script
-run, so that a student teaching symbols meanwhile is never kept waiting by it; the first answer waits
-only for what is left (``known_shapes``).
+starts the work as soon as a student draws on it (``start``), on a worker thread rather than in a
+script run, so that a student teaching symbols meanwhile is never kept waiting by it; the first answer
+waits only for what is left (``known_shapes``). A visit that draws nothing costs nothing.
 """
 
 from __future__ import annotations

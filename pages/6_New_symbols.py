@@ -32,8 +32,8 @@ TEACH_HINT = "✏️ Draw your symbol in the black box, white on black."
 ASK_HINT = "✏️ Draw one of your symbols (or a digit) again: the network says which it is."
 
 
-def teach(symbols: SymbolSet) -> None:
-    """A name, a canvas and a button that adds the drawing as one more example of that name."""
+def teach(symbols: SymbolSet) -> DrawingSteps | None:
+    """A name, a canvas and a button that adds the drawing as one more example of that name; returns the drawing."""
     st.subheader("1 · Teach a symbol")
     name = st.text_input(
         "Its name",
@@ -55,9 +55,10 @@ def teach(symbols: SymbolSet) -> None:
             state.use_symbols(symbols.add(name, steps.centred))
         except ValueError as error:
             st.error(f"That example can't be added: {error}.")
-            return
+            return steps
         state.clear_canvas(TEACH_CANVAS)
         st.rerun()
+    return steps
 
 
 def show_taught(symbols: SymbolSet) -> None:
@@ -220,7 +221,7 @@ def main() -> None:
     symbols = state.symbols()
     with st.container(horizontal=True, gap="large"):
         with st.container(width=CANVAS_SIZE + 8):
-            teach(symbols)
+            drawing = teach(symbols)
         with st.container(width=PANEL_WIDTH):
             show_taught(symbols)
     st.divider()
@@ -230,7 +231,8 @@ def main() -> None:
     st.divider()
     keep(symbols)
     get_network_ready(model)
-    start_known_shapes(model, data)  # the rule's learnt shapes, made while the student teaches
+    if drawing is not None or steps is not None:  # a student drawing: the rule's learnt shapes are made meanwhile
+        start_known_shapes(model, data)
 
 
 main()

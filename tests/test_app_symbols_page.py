@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from explorer_ui import known_shapes
 from siamese.search.symbols import SymbolSet
 from tests.conftest import app_page
 
@@ -31,6 +32,8 @@ def test_a_saved_set_loads_and_its_names_are_shown_as_typed():
     assert [success.value for success in app.success] == [r"Loaded 2 symbols from mine\.npz."]
     shown = " ".join(block.value for block in app.markdown)
     assert r"\*\*\<b\>bold\</b\>\*\*" in shown  # escaped: Markdown shows the characters, never bold or HTML
+    # Nothing was drawn, so the open-set rule's known shapes (a minute of work) were not begun.
+    assert not known_shapes._MADE
 
 
 @pytest.mark.parametrize(
