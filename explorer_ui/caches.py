@@ -14,8 +14,6 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui.data_source import cache_root, data_fingerprint, data_key
-from explorer_ui.known_shapes import known_shapes
-from explorer_ui.known_shapes import start as start_known_shapes
 from explorer_ui.unseen_verdicts import Embedder
 from siamese.data.mnist import MnistData
 
@@ -109,6 +107,14 @@ def _on_disk(model: TrainedModel, data: MnistData, name: str, compute) -> dict:
     if model.fingerprint is None:
         return compute()
     return _disk_cache().json_object(_disk_key(model, data, name), compute)
+
+
+def arrays_on_disk(model: TrainedModel, data: MnistData, name: str, compute) -> dict[str, np.ndarray]:
+    """``compute()``'s arrays for ``model`` and ``data``, from the disk cache when it has them (kept there
+    after computing); a model trained in this process is always computed."""
+    if model.fingerprint is None:
+        return compute()
+    return _disk_cache().arrays(_disk_key(model, data, name), compute)
 
 
 def _disk_key(model: TrainedModel, data: MnistData, name: str) -> str:
@@ -344,6 +350,7 @@ def open_set_rule(model: TrainedModel, data: MnistData) -> OpenSetRule:
 
 @st.cache_resource(max_entries=16, show_spinner="Fitting the rule for new symbols, on symbols this network never saw…")
 def _open_set_rule(model_key: str, _model: TrainedModel, _data: MnistData) -> OpenSetRule:
+    from explorer_ui.known_shapes import start as start_known_shapes
     from siamese.data.symbol_classes import Split
     from siamese.data.symbol_corpus import load_symbol_corpus
     from siamese.search.open_set import OpenSetRule, calibrate_model
@@ -371,6 +378,7 @@ def _digit_centres(model_key: str, _model: TrainedModel, _data: MnistData) -> np
 def name_drawing(model: TrainedModel, data: MnistData, symbols, drawing: np.ndarray):
     """What the New symbols page answers for one centred drawing ``(28, 28)``: a taught symbol, a digit
     or none of these (``siamese.search.open_set.identify``), from the shared index, rule and centres."""
+    from explorer_ui.known_shapes import known_shapes
     from siamese.search.open_set import identify
 
     index = reference_index(model, data)

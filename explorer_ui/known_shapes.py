@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from explorer_ui.data_source import cache_root, data_fingerprint, data_key
+from explorer_ui.caches import arrays_on_disk
+from explorer_ui.data_source import cache_root, data_key
 from siamese.data.mnist import MnistData
 
 if TYPE_CHECKING:
@@ -70,16 +71,10 @@ def _make(model: TrainedModel, data: MnistData) -> KnownShapes:
     from siamese.data.symbol_classes import Split
     from siamese.data.symbol_corpus import load_symbol_corpus
     from siamese.search.open_set import KnownShapes, embed_known_shapes
-    from siamese.storage.result_cache import ResultCache
 
     def compute() -> dict:
         learnt = load_symbol_corpus(cache_root()).only(Split.BACKGROUND)
         shapes = embed_known_shapes(model.embedding_network, data, model.config, learnt.images)
         return {"embeddings": shapes.embeddings, "is_digit": shapes.is_digit, "sources": shapes.sources}
 
-    if model.fingerprint is None:  # trained in this process: nothing on disk can be its result
-        arrays = compute()
-    else:
-        key = f"{model.fingerprint[:16]}-{data_fingerprint(data)}-known-shapes"
-        arrays = ResultCache(cache_root() / "results").arrays(key, compute)
-    return KnownShapes(**arrays, metric=model.config.metric)
+    return KnownShapes(**arrays_on_disk(model, data, "known-shapes", compute), metric=model.config.metric)

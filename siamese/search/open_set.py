@@ -29,6 +29,7 @@ import numpy as np
 
 from siamese.conventions import NUM_CLASSES, check_metric, predict_same
 from siamese.distances import pairwise_distances
+from siamese.search.neighbour_search import nearest_neighbours
 
 CALIBRATION_EPISODES = 400
 VOTE_NEIGHBOURS = 10
@@ -46,7 +47,6 @@ DIGIT_ACCEPTANCE = 0.99  # the share of drawn and validation digits the digit li
 TAUGHT_PER_EPISODE = 3
 EXAMPLES_PER_SYMBOL = 3
 QUERIES_PER_SYMBOL = 3
-VOTE_BLOCK = 512
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,14 +127,14 @@ class KnownShapes:
         ``excluding`` ``(q,) str`` leaves out, for each query, the known shapes of that source.
         """
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        left_out = np.full(len(queries), "") if excluding is None else np.asarray(excluding, dtype=str)
         votes = np.zeros(len(queries), dtype=np.int64)
-        for start in range(0, len(queries), VOTE_BLOCK):  # (block, n) distances at a time: bounded memory
-            block = slice(start, start + VOTE_BLOCK)
-            distances = pairwise_distances(queries[block], self.embeddings, metric=self.metric)
-            if excluding is not None:
-                distances[np.asarray(excluding)[block, None] == self.sources[None, :]] = np.inf
-            nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
-            votes[block] = self.is_digit[nearest].sum(axis=1)
+        for source in np.unique(left_out):  # one search per source left out ("" leaves none out)
+            asking = left_out == source
+            kept = np.flatnonzero(self.sources != source)
+            references = self.embeddings if len(kept) == len(self) else self.embeddings[kept]
+            _, nearest = nearest_neighbours(queries[asking], references, k=k, metric=self.metric)
+            votes[asking] = self.is_digit[kept[nearest]].sum(axis=1)
         return votes
 
 
